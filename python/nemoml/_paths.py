@@ -1,0 +1,38 @@
+"""Where the compiled parts of nemoml live (installed by CMake inside the package)."""
+
+from __future__ import annotations
+
+import sysconfig
+from pathlib import Path
+
+_PKG = Path(__file__).resolve().parent
+
+
+def _installed_pkg() -> Path:
+    return Path(sysconfig.get_paths()["platlib"]) / "nemoml"
+
+
+def package_subdir(name: str) -> Path:
+    """Return ``nemoml/<name>`` holding compiled artefacts.
+
+    A source checkout on ``PYTHONPATH`` has no compiled parts, so fall back to the copy that
+    ``make install`` placed in the environment's site-packages.
+    """
+    for base in (_PKG, _installed_pkg()):
+        if (base / name).is_dir():
+            return base / name
+    raise FileNotFoundError(
+        f"nemoml's compiled parts ({name}/) are not installed; run `make install` first"
+    )
+
+
+def libdir() -> Path:
+    return package_subdir("lib")
+
+
+def bindir() -> Path:
+    return package_subdir("bin")
+
+
+def includedir() -> Path:
+    return package_subdir("include")
