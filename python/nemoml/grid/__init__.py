@@ -1,0 +1,6 @@
+"""NEMO grids: mesh masks (:class:`Grid`) and the MPI decomposition (:mod:`.decomp`)."""
+
+from nemoml.grid._nc import NemoFileError
+from nemoml.grid.mesh import Grid
+
+__all__ = ["Grid", "NemoFileError"]
