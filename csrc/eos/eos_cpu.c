@@ -1,0 +1,43 @@
+/* CPU kernels of libnemoml_eos: OpenMP over blocks of points, vectorised inner loops.
+ *
+ * Work is cut into blocks of at most NEMOML_BLK points inside one row (so one depth per block
+ * when depth is given per level); each block runs one branch-free loop. Absent inputs
+ * (per-level depth, no mask) and skipped outputs go through small per-thread buffers, which
+ * stay in L1 and keep the loop free of branches. The hot loops are cloned for AVX2 and
+ * AVX-512 and picked at load time; no FMA contraction (-ffp-contract=off) keeps NEMO parity.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "nemoml_eos_kernels.h"
+
+#define NEMOML_BLK 1024
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define NEMOML_CLONES __attribute__((target_clones("default", "avx2", "avx512f")))
+#else
+#define NEMOML_CLONES
+#endif
+
+int32_t nemoml_eos_threads(void) {
+#ifdef _OPENMP
+  return (int32_t)omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+#define NEMOML_REAL double
+#define NEMOML_SFX f64
+#include "eos_cpu_t.h"
+#undef NEMOML_REAL
+#undef NEMOML_SFX
+
+#define NEMOML_REAL float
+#define NEMOML_SFX f32
+#include "eos_cpu_t.h"
+#undef NEMOML_REAL
+#undef NEMOML_SFX

@@ -1,0 +1,166 @@
+/* Type-generic CPU loops for eos_cpu.c (included once per real type). No include guard. */
+#define R NEMOML_REAL
+#define FN(name) NEMOML_CAT(name, NEMOML_SFX)
+#define E FN(nemoml_eos_)
+
+/* one block of m <= NEMOML_BLK points, all pointers valid (buffers stand in for absent ones) */
+NEMOML_CLONES static R FN(insitu_block_)(const E *e, int64_t m, const R *restrict T,
+                                         const R *restrict S, const R *restrict z,
+                                         const R *restrict tm, R *restrict rd,
+                                         R *restrict rhop) {
+  R bad = 0;
+  int64_t i;
+  if (e->kind == NEMOML_EOS_SEOS) {
+    for (i = 0; i < m; ++i) {
+      R a, b;
+      FN(nemoml_seos_insitu_)(e, T[i], S[i], z[i], tm[i], &a, &b);
+      rd[i] = a, rhop[i] = b;
+      bad += FN(nemoml_eos_bad_)(T[i], S[i], tm[i]);
+    }
+  } else {
+    for (i = 0; i < m; ++i) {
+      R a, b;
+      FN(nemoml_poly_insitu_)(e, T[i], S[i], z[i], tm[i], &a, &b);
+      rd[i] = a, rhop[i] = b;
+      bad += FN(nemoml_eos_bad_)(T[i], S[i], tm[i]);
+    }
+  }
+  return bad;
+}
+
+NEMOML_CLONES static R FN(rab_block_)(const E *e, int64_t m, const R *restrict T,
+                                      const R *restrict S, const R *restrict z,
+                                      const R *restrict tm, R *restrict alpha,
+                                      R *restrict beta) {
+  R bad = 0;
+  int64_t i;
+  if (e->kind == NEMOML_EOS_SEOS) {
+    for (i = 0; i < m; ++i) {
+      R a, b;
+      FN(nemoml_seos_rab_)(e, T[i], S[i], z[i], tm[i], &a, &b);
+      alpha[i] = a, beta[i] = b;
+      bad += FN(nemoml_eos_bad_)(T[i], S[i], tm[i]);
+    }
+  } else {
+    for (i = 0; i < m; ++i) {
+      R a, b;
+      FN(nemoml_poly_rab_)(e, T[i], S[i], z[i], tm[i], &a, &b);
+      alpha[i] = a, beta[i] = b;
+      bad += FN(nemoml_eos_bad_)(T[i], S[i], tm[i]);
+    }
+  }
+  return bad;
+}
+
+typedef R (*FN(block_fn_))(const E *, int64_t, const R *, const R *, const R *, const R *, R *,
+                           R *);
+
+/* shared driver of insitu and rab: blocks over rows, buffers for absent arrays */
+static int64_t FN(pointwise_)(FN(block_fn_) block, const nemoml_eos_params *p, int64_t nrow,
+                              int64_t nz, int64_t n, const R *T, const R *S, const R *z,
+                              int32_t zfull, const R *mask, R *out1, R *out2) {
+  E e;
+  const int64_t nb = (n + NEMOML_BLK - 1) / NEMOML_BLK;
+  int64_t bad = 0, b;
+  if (nrow <= 0 || n <= 0) return 0;
+  FN(nemoml_eos_setup_)(&e, p);
+#pragma omp parallel reduction(+ : bad)
+  {
+    R zbuf[NEMOML_BLK], ones[NEMOML_BLK], sink1[NEMOML_BLK], sink2[NEMOML_BLK];
+    int64_t i;
+    for (i = 0; i < NEMOML_BLK; ++i) ones[i] = 1;
+#pragma omp for schedule(static)
+    for (b = 0; b < nrow * nb; ++b) {
+      const int64_t r = b / nb, i0 = r * n + (b % nb) * NEMOML_BLK;
+      const int64_t m = (b % nb == nb - 1) ? n - (b % nb) * NEMOML_BLK : NEMOML_BLK;
+      const R *zp = zbuf;
+      if (zfull)
+        zp = z + i0;
+      else
+        for (i = 0; i < m; ++i) zbuf[i] = z[r % nz];
+      bad += (int64_t)block(&e, m, T + i0, S + i0, zp, mask ? mask + i0 : ones,
+                            out1 ? out1 + i0 : sink1, out2 ? out2 + i0 : sink2);
+    }
+  }
+  return bad;
+}
+
+int64_t FN(nemoml_eos_insitu_)(const nemoml_eos_params *p, int64_t nrow, int64_t nz, int64_t n,
+                               const R *T, const R *S, const R *z, int32_t zfull, const R *mask,
+                               R *rd, R *rhop) {
+  return FN(pointwise_)(FN(insitu_block_), p, nrow, nz, n, T, S, z, zfull, mask, rd, rhop);
+}
+
+int64_t FN(nemoml_eos_rab_)(const nemoml_eos_params *p, int64_t nrow, int64_t nz, int64_t n,
+                            const R *T, const R *S, const R *z, int32_t zfull, const R *mask,
+                            R *alpha, R *beta) {
+  return FN(pointwise_)(FN(rab_block_), p, nrow, nz, n, T, S, z, zfull, mask, alpha, beta);
+}
+
+/* N^2 of one column block at w-level k from the alpha/beta rows of levels k and k-1 */
+NEMOML_CLONES static R FN(bn2_block_)(int64_t m, const R *restrict gt, const R *restrict gtm,
+                                      const R *restrict gw, const R *restrict a,
+                                      const R *restrict am, const R *restrict b,
+                                      const R *restrict bm, const R *restrict T,
+                                      const R *restrict Tm, const R *restrict S,
+                                      const R *restrict Sm, const R *restrict e3w,
+                                      const R *restrict wm, R *restrict n2) {
+  R bad = 0;
+  int64_t i;
+  for (i = 0; i < m; ++i) {
+    n2[i] = FN(nemoml_eos_bn2_pt_)(gt[i], gtm[i], gw[i], a[i], am[i], b[i], bm[i], T[i], Tm[i],
+                                   S[i], Sm[i], e3w[i], wm[i]);
+    bad += FN(nemoml_eos_bad_)(T[i], S[i], wm[i]) + FN(nemoml_eos_bad_)(Tm[i], Sm[i], wm[i]);
+  }
+  return bad;
+}
+
+int64_t FN(nemoml_eos_bn2_)(const nemoml_eos_params *p, int64_t nout, int64_t nz, int64_t n,
+                            const R *T, const R *S, const R *gdept, const R *gdepw,
+                            const R *e3w, int32_t zfull, const R *wmask, R *n2) {
+  E e;
+  const int64_t nb = (n + NEMOML_BLK - 1) / NEMOML_BLK;
+  int64_t bad = 0, b;
+  if (nout <= 0 || nz <= 0 || n <= 0) return 0;
+  FN(nemoml_eos_setup_)(&e, p);
+#pragma omp parallel reduction(+ : bad)
+  {
+    /* alpha/beta of the current and previous level, and per-level depth rows */
+    R ab[4][NEMOML_BLK], zb[2][NEMOML_BLK], gwb[NEMOML_BLK], e3b[NEMOML_BLK], ones[NEMOML_BLK];
+    int64_t i, k;
+    for (i = 0; i < NEMOML_BLK; ++i) ones[i] = 1;
+#pragma omp for schedule(static)
+    for (b = 0; b < nout * nb; ++b) {
+      const int64_t o = b / nb, j0 = (b % nb) * NEMOML_BLK;
+      const int64_t m = (b % nb == nb - 1) ? n - j0 : NEMOML_BLK;
+      for (k = 0; k < nz; ++k) {
+        const int64_t i0 = (o * nz + k) * n + j0, cur = k & 1;
+        R *ak = ab[2 * cur], *bk = ab[2 * cur + 1];
+        const R *akm = ab[2 * (1 - cur)], *bkm = ab[2 * (1 - cur) + 1];
+        const R *gt = zb[cur], *gtm = zb[1 - cur], *gw = gwb, *e3 = e3b;
+        if (zfull) {
+          gt = gdept + i0, gtm = k ? gt - n : gt, gw = gdepw + i0, e3 = e3w + i0;
+        } else {
+          for (i = 0; i < m; ++i) zb[cur][i] = gdept[k], gwb[i] = gdepw[k], e3b[i] = e3w[k];
+        }
+        if (k == nz - 1) { /* the bottom w-level needs no alpha/beta */
+          for (i = 0; i < m; ++i) n2[i0 + i] = 0;
+          continue;
+        }
+        FN(rab_block_)(&e, m, T + i0, S + i0, gt, ones, ak, bk);
+        if (k == 0) {
+          for (i = 0; i < m; ++i) n2[i0 + i] = 0;
+          continue;
+        }
+        bad += (int64_t)FN(bn2_block_)(m, gt, gtm, gw, ak, akm, bk, bkm, T + i0, T + i0 - n,
+                                       S + i0, S + i0 - n, e3, wmask ? wmask + i0 : ones,
+                                       n2 + i0);
+      }
+    }
+  }
+  return bad;
+}
+
+#undef E
+#undef FN
+#undef R
