@@ -16,10 +16,12 @@
 #define NEMOML_ABI_VERSION 1
 #define NEMOML_MAXDIM 4
 #define NEMOML_ERRLEN 1024
+#define NEMOML_NAMELEN 32
 
 /* dtype codes: the element size in bytes of a real type */
 #define NEMOML_FLOAT32 4
 #define NEMOML_FLOAT64 8
+#define NEMOML_NONCONTIGUOUS -1 /* set by the Fortran module: the array was not contiguous */
 
 /* forward modes */
 #define NEMOML_LOCAL 0  /* each rank runs the model on its own inner domain */
@@ -35,7 +37,7 @@ typedef struct nemoml_grid {
 } nemoml_grid;
 
 typedef struct nemoml_field {
-  const char *name;                /* NUL-terminated: "tn", "sn", "un", "vn", "sshn", "tmask", ... */
+  char name[NEMOML_NAMELEN];       /* NUL-terminated: "tn", "sn", "un", "vn", "sshn", "tmask", ... */
   void *data;                      /* first element; contiguous, Fortran order */
   int32_t dtype;                   /* NEMOML_FLOAT32 or NEMOML_FLOAT64 */
   int32_t ndim;                    /* 1..NEMOML_MAXDIM */

@@ -1,0 +1,41 @@
+"""CLI commands of the bridge room: ``selftest`` and ``config``."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def _selftest(args: argparse.Namespace) -> int:
+    from nemoml.bridge.selftest import selftest
+
+    compare = [int(n) for n in args.compare.split(",") if n.strip()] if args.compare else []
+    ok, text = selftest(args.ranks, compare, args.workdir)
+    print(text)
+    print("\nselftest " + ("PASSED" if ok else "FAILED"))
+    return 0 if ok else 1
+
+
+def _config(args: argparse.Namespace) -> int:
+    from nemoml._paths import includedir, libdir
+
+    lib, inc = libdir(), includedir()
+    parts = []
+    if args.fflags or not args.ldflags:
+        parts.append(f"-I{inc}")
+    if args.ldflags or not args.fflags:
+        parts.append(f"-L{lib} -Wl,-rpath,{lib} -lnemoml")
+    print(" ".join(parts))
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("selftest", help="run the Fortran stand-in host under mpirun")
+    p.add_argument("--ranks", type=int, default=2, help="MPI ranks of the main run")
+    p.add_argument("--compare", default="1,2,4",
+                   help="rank counts whose results must be identical to it ('' for none)")
+    p.add_argument("--workdir", default=None, help="keep models, namelists and output here")
+    p.set_defaults(func=_selftest)
+    p = sub.add_parser("config", help="flags for a NEMO arch file (%%USER_INC, %%USER_LIB)")
+    p.add_argument("--fflags", action="store_true", help="compile flags")
+    p.add_argument("--ldflags", action="store_true", help="link flags")
+    p.set_defaults(func=_config)

@@ -1,0 +1,171 @@
+"""The Python halves of the C ABI (``extern "Python"`` callbacks of libnemoml).
+
+Each callback returns 0 or 1 and never raises: a failure is turned into a message stored in the
+C library (``nemoml_last_error``). Collective calls agree on failure first, so every rank returns
+the same status.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import warnings
+
+from nemoml.bridge import forward
+from nemoml.bridge.comm import Agreement, HookError, describe, host_comm
+from nemoml.bridge.fields import view_all
+from nemoml.bridge.session import GRID_KEYS, Session, check_tiling, subdomain_from_grid
+from nemoml.bridge.settings import Settings
+
+LOCAL, GLOBAL = 0, 1
+log = logging.getLogger("nemoml.bridge")
+
+
+class _State:
+    ffi = None
+    lib = None
+    session: Session | None = None
+
+
+S = _State()
+
+
+def _fail(exc: BaseException) -> int:
+    msg = str(exc) if isinstance(exc, HookError) else describe(exc)
+    S.lib.nemoml_set_error(msg.encode(errors="replace")[:1023])
+    return 1
+
+
+def _session() -> Session:
+    if S.session is None:
+        raise RuntimeError("nemoml_init has not succeeded on this rank")
+    return S.session
+
+
+def boot() -> int:
+    # TorchScript warns on every call that it is deprecated; we load it on purpose (and .pt2).
+    warnings.filterwarnings("ignore", message=".*TorchScript.*", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", message=".*torch.jit.*", category=DeprecationWarning)
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO,
+                        format="nemoml %(levelname)s %(name)s: %(message)s")
+    import torch  # noqa: F401  (pay the import at boot, never in a time step)
+
+    return 0
+
+
+def init(fcomm, grid, nfields, descs, settings_text) -> int:
+    import torch
+
+    if S.session is not None:
+        raise RuntimeError("nemoml_init called twice without nemoml_finalize")
+    comm = host_comm(fcomm)
+    ag = Agreement(comm, "nemoml_init")
+    g = {k: int(getattr(grid, k)) for k in GRID_KEYS}
+    settings = ag.run(Settings.from_text, S.ffi.string(settings_text).decode(),
+                      _known_extra_settings())
+    me = ag.run(subdomain_from_grid, g, comm.Get_rank())
+    fields = ag.run(view_all, S.ffi, descs, nfields)
+    ag.check()
+    subs = comm.allgather(me)
+    ag.run(check_tiling, subs, g["ni0glo"], g["nj0glo"])
+    ag.check()
+    session = Session(comm, settings, g, subs)
+    torch.set_num_threads(settings.nn_nemoml_threads)
+    ag.run(session.set_static, fields)
+    ag.check()
+    session.gather_masks()
+    for name, path in settings.models().items():
+        ag.run(session.registry.load, name, path)
+    ag.check()
+    S.session = session
+    if session.rank == 0:
+        log.info("initialised on %d rank(s), global grid %dx%dx%d, %d model(s)", len(subs),
+                 g["ni0glo"], g["nj0glo"], g["jpk"], len(session.registry.models))
+    return 0
+
+
+def _known_extra_settings() -> frozenset[str]:
+    return frozenset()
+
+
+def model_load(name, path, handle_out) -> int:
+    s = _session()
+    ag = s.agree("nemoml_model_load")
+    h = ag.run(s.registry.load, S.ffi.string(name).decode(), S.ffi.string(path).decode())
+    ag.check()
+    handle_out[0] = h
+    return 0
+
+
+def forward_call(handle, mode, nin, inputs, nout, outputs) -> int:
+    s = _session()
+    ag = s.agree("nemoml_forward")
+    model = ag.run(s.registry.by_handle, handle)
+    ins = ag.run(view_all, S.ffi, inputs, nin)
+    outs = ag.run(view_all, S.ffi, outputs, nout)
+    if mode == LOCAL:
+        if model is not None and ins is not None and outs is not None:
+            ag.run(forward.run, model, [f.array for f in ins.values()],
+                   [f.array for f in outs.values()])
+        ag.check()
+        return 0
+    if mode != GLOBAL:
+        ag.run(_bad_mode, mode)
+    ag.check()
+    full_in = [s.exchange.gather(f.array) for f in ins.values()]
+    full_out = None
+    if s.exchange.is_root:
+        import numpy as np
+
+        full_out = [np.empty((*f.array.shape[:-2], *s.exchange.shape2d)) for f in outs.values()]
+        ag.run(forward.run, model, full_in, full_out)
+    ag.check()
+    for k, f in enumerate(outs.values()):
+        s.exchange.scatter(full_out[k] if full_out else None, f.array)
+    return 0
+
+
+def _bad_mode(mode: int) -> None:
+    raise ValueError(f"forward mode {mode} is not NEMOML_LOCAL (0) or NEMOML_GLOBAL (1)")
+
+
+def hook(which, kt, nfields, descs) -> int:
+    from nemoml.bridge.hooks import HOOK_NAMES, run_hook
+
+    s = _session()
+    name = HOOK_NAMES[which]
+    ag = s.agree(name)
+    fields = ag.run(view_all, S.ffi, descs, nfields)
+    ag.check()
+    run_hook(s, name, fields)
+    return 0
+
+
+def finalize() -> int:
+    if S.session is not None:
+        S.session.registry.clear()
+        S.session.comm.Free()
+        S.session = None
+    return 0
+
+
+def bind(ffi, lib) -> None:
+    """Attach the callbacks to the embedding module (called from its init code)."""
+    S.ffi, S.lib = ffi, lib
+
+    def guarded(fn):
+        def wrapper(*args):
+            try:
+                return fn(*args)
+            except BaseException as exc:  # noqa: BLE001 - nothing may escape into C
+                return _fail(exc)
+        wrapper.__name__ = fn.__name__
+        return wrapper
+
+    ffi.def_extern(name="nemoml_py_boot", error=1)(guarded(boot))
+    ffi.def_extern(name="nemoml_py_init", error=1)(guarded(init))
+    ffi.def_extern(name="nemoml_py_model_load", error=1)(guarded(model_load))
+    ffi.def_extern(name="nemoml_py_forward", error=1)(guarded(forward_call))
+    ffi.def_extern(name="nemoml_py_hook", error=1)(guarded(hook))
+    ffi.def_extern(name="nemoml_py_ping", error=1)(lambda: 0)
+    ffi.def_extern(name="nemoml_py_finalize", error=1)(guarded(finalize))
