@@ -89,6 +89,41 @@ int32_t launch(const nemoml_eos_params *p, int64_t nrow, int64_t nz, int64_t n, 
   return fail(cudaGetLastError(), RAB ? "rab kernel launch" : "insitu kernel launch");
 }
 
+// copy host arrays in, run one kernel, copy the results out (NULL outputs are not copied)
+template <typename R>
+int32_t host_path(int32_t op, const nemoml_eos_params *p, int64_t nrow, int64_t nz, int64_t n,
+                  const R *T, const R *S, const R *z, int32_t zfull, const R *mask, R *o1, R *o2,
+                  int64_t *bad) {
+  const size_t bytes = (size_t)(nrow * n) * sizeof(R);
+  const size_t sizes[6] = {bytes, bytes, zfull ? bytes : (size_t)nz * sizeof(R),
+                           mask ? bytes : 0, o1 ? bytes : 0, o2 ? bytes : 0};
+  const R *src[4] = {T, S, z, mask};
+  R *dst[2] = {o1, o2};
+  R *d[6] = {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+  unsigned long long *dbad = nullptr, hbad = 0;
+  int32_t err = 0;
+  if (nrow <= 0 || n <= 0) return 0;
+  for (int k = 0; k < 6 && !err; ++k)
+    if (sizes[k]) err = fail(cudaMalloc((void **)&d[k], sizes[k]), "cudaMalloc");
+  if (!err) err = fail(cudaMalloc((void **)&dbad, sizeof hbad), "cudaMalloc");
+  if (!err) err = fail(cudaMemset(dbad, 0, sizeof hbad), "cudaMemset");
+  for (int k = 0; k < 4 && !err; ++k)
+    if (sizes[k]) err = fail(cudaMemcpy(d[k], src[k], sizes[k], cudaMemcpyHostToDevice), "H2D");
+  if (!err)
+    err = op == 0 ? launch<R, false>(p, nrow, nz, n, d[0], d[1], d[2], zfull, d[3], d[4], d[5],
+                                     dbad, nullptr)
+                  : launch<R, true>(p, nrow, nz, n, d[0], d[1], d[2], zfull, d[3], d[4], d[5],
+                                    dbad, nullptr);
+  if (!err) err = fail(cudaDeviceSynchronize(), op == 0 ? "insitu kernel" : "rab kernel");
+  for (int k = 0; k < 2 && !err; ++k)
+    if (dst[k]) err = fail(cudaMemcpy(dst[k], d[4 + k], bytes, cudaMemcpyDeviceToHost), "D2H");
+  if (!err) err = fail(cudaMemcpy(&hbad, dbad, sizeof hbad, cudaMemcpyDeviceToHost), "D2H");
+  for (int k = 0; k < 6; ++k) cudaFree(d[k]);
+  cudaFree(dbad);
+  *bad = (int64_t)hbad;
+  return err;
+}
+
 }  // namespace
 
 extern "C" {
@@ -133,33 +168,18 @@ int32_t nemoml_eos_cuda_rab_f32(const nemoml_eos_params *p, int64_t nrow, int64_
   return launch<float, true>(p, nrow, nz, n, T, S, z, zfull, mask, alpha, beta, bad, stream);
 }
 
-int32_t nemoml_eos_cuda_insitu_host_f64(const nemoml_eos_params *p, int64_t nrow, int64_t nz,
-                                        int64_t n, const double *T, const double *S,
-                                        const double *z, int32_t zfull, const double *mask,
-                                        double *rd, double *rhop, int64_t *bad) {
-  const size_t bytes = (size_t)(nrow * n) * sizeof(double);
-  const size_t zbytes = zfull ? bytes : (size_t)nz * sizeof(double);
-  double *d[6] = {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
-  unsigned long long *dbad = nullptr, hbad = 0;
-  int32_t err = 0;
-  const size_t sizes[6] = {bytes, bytes, zbytes, mask ? bytes : 0, bytes, bytes};
-  for (int k = 0; k < 6 && !err; ++k)
-    if (sizes[k]) err = fail(cudaMalloc((void **)&d[k], sizes[k]), "cudaMalloc");
-  if (!err) err = fail(cudaMalloc((void **)&dbad, sizeof hbad), "cudaMalloc");
-  if (!err) err = fail(cudaMemset(dbad, 0, sizeof hbad), "cudaMemset");
-  const double *src[4] = {T, S, z, mask};
-  for (int k = 0; k < 4 && !err; ++k)
-    if (sizes[k]) err = fail(cudaMemcpy(d[k], src[k], sizes[k], cudaMemcpyHostToDevice), "H2D");
-  if (!err)
-    err = nemoml_eos_cuda_insitu_f64(p, nrow, nz, n, d[0], d[1], d[2], zfull, d[3], d[4], d[5],
-                                     dbad, nullptr);
-  if (!err && rd) err = fail(cudaMemcpy(rd, d[4], bytes, cudaMemcpyDeviceToHost), "D2H");
-  if (!err && rhop) err = fail(cudaMemcpy(rhop, d[5], bytes, cudaMemcpyDeviceToHost), "D2H");
-  if (!err) err = fail(cudaMemcpy(&hbad, dbad, sizeof hbad, cudaMemcpyDeviceToHost), "D2H");
-  for (int k = 0; k < 6; ++k) cudaFree(d[k]);
-  cudaFree(dbad);
-  if (bad) *bad = (int64_t)hbad;
-  return err;
+int32_t nemoml_eos_cuda_host_f64(int32_t op, const nemoml_eos_params *p, int64_t nrow, int64_t nz,
+                                 int64_t n, const double *T, const double *S, const double *z,
+                                 int32_t zfull, const double *mask, double *o1, double *o2,
+                                 int64_t *bad) {
+  return host_path<double>(op, p, nrow, nz, n, T, S, z, zfull, mask, o1, o2, bad);
+}
+
+int32_t nemoml_eos_cuda_host_f32(int32_t op, const nemoml_eos_params *p, int64_t nrow, int64_t nz,
+                                 int64_t n, const float *T, const float *S, const float *z,
+                                 int32_t zfull, const float *mask, float *o1, float *o2,
+                                 int64_t *bad) {
+  return host_path<float>(op, p, nrow, nz, n, T, S, z, zfull, mask, o1, o2, bad);
 }
 
 }  // extern "C"

@@ -89,11 +89,16 @@ int32_t nemoml_eos_cuda_rab_f32(const nemoml_eos_params *p, int64_t nrow, int64_
                                 const float *T, const float *S, const float *z, int32_t zfull,
                                 const float *mask, float *alpha, float *beta,
                                 unsigned long long *bad, void *stream);
-/* synchronous host-array convenience: copies in, runs insitu, copies out (for tests) */
-int32_t nemoml_eos_cuda_insitu_host_f64(const nemoml_eos_params *p, int64_t nrow, int64_t nz,
-                                        int64_t n, const double *T, const double *S,
-                                        const double *z, int32_t zfull, const double *mask,
-                                        double *rd, double *rhop, int64_t *bad);
+/* synchronous host-array path: copies in, runs op (0 insitu: o1 = rd, o2 = rhop; 1 rab:
+ * o1 = alpha, o2 = beta), copies out; *bad receives the range count */
+int32_t nemoml_eos_cuda_host_f64(int32_t op, const nemoml_eos_params *p, int64_t nrow, int64_t nz,
+                                 int64_t n, const double *T, const double *S, const double *z,
+                                 int32_t zfull, const double *mask, double *o1, double *o2,
+                                 int64_t *bad);
+int32_t nemoml_eos_cuda_host_f32(int32_t op, const nemoml_eos_params *p, int64_t nrow, int64_t nz,
+                                 int64_t n, const float *T, const float *S, const float *z,
+                                 int32_t zfull, const float *mask, float *o1, float *o2,
+                                 int64_t *bad);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,28 @@
+"""NEMO's sea-water equations of state (eosbn2): C/CUDA kernels, numpy API and torch autograd.
+
+``EOS`` names the equation of state (``teos10``, ``eos80``, ``seos`` with NEMO's ``&nameos``
+parameters). The numpy functions run NEMO's own arithmetic in C (bit-identical to NEMO's
+Fortran in float64); :mod:`nemoml.eos.torch_eos` has the same functions on tensors with autograd.
+"""
+
+from nemoml.eos._lib import gpu_available
+from nemoml.eos.core import EOSRangeWarning, bn2, insitu, rab, rhd, rhop, sigma0
+from nemoml.eos.params import GRAV, EOS, coefficients
+from nemoml.eos.profiles import level_diff_means, level_means, sigma0_profiles
+
+__all__ = [
+    "EOS",
+    "GRAV",
+    "EOSRangeWarning",
+    "bn2",
+    "coefficients",
+    "gpu_available",
+    "insitu",
+    "level_diff_means",
+    "level_means",
+    "rab",
+    "rhd",
+    "rhop",
+    "sigma0",
+    "sigma0_profiles",
+]

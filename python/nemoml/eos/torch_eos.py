@@ -1,0 +1,188 @@
+"""NEMO's equations of state in torch, differentiable (plain tensor ops, so autograd works on
+any device), for the diffusion sampler's physics guidance.
+
+Same names and conventions as the numpy API (:mod:`nemoml.eos.core`): fields ``(..., z, y, x)``,
+depth a scalar, one value per level (1-D of length ``shape[-3]``) or broadcastable; masks
+multiply the outputs like NEMO's ``tmask``. The polynomials follow NEMO's association order,
+so float64 results agree with the C kernels to ~1e-15 relative. ``-d(rhd)/dT`` equals alpha
+and ``d(rhd)/dS`` equals beta; :func:`rab` evaluates NEMO's own ALP/BET polynomials.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import torch
+
+from nemoml.eos.params import GRAV, EOS, coefficients
+
+
+@functools.cache
+def _tables(kind: str, name: str) -> tuple[tuple[int, tuple[tuple[int, int, float], ...]], ...]:
+    """((k, ((i, j, value), ...)), ...) of one coefficient table, grouped by depth power k."""
+    table = coefficients()["TEOS10" if kind == "teos10" else "EOS80"][name]
+    out: dict[int, list] = {}
+    for key, value in table.items():
+        i, j, k = (int(c) for c in key[3:])
+        out.setdefault(k, []).append((i, j, value))
+    return tuple((k, tuple(v)) for k, v in sorted(out.items()))
+
+
+def _horner(terms, zs: torch.Tensor, zt: torch.Tensor) -> torch.Tensor:
+    """sum C_ij zs^i zt^j as NEMO writes it: acc = ((acc*zt) + Q_j(zs)*zs) + C_0j."""
+    c = {(i, j): v for i, j, v in terms}
+    jmax = max(j for _, j, _ in terms)
+    acc = torch.full_like(zt, c[(0, jmax)])
+    for j in range(jmax - 1, -1, -1):
+        imax = max((i for i, jj, _ in terms if jj == j), default=0)
+        acc = acc * zt
+        if imax:
+            q = torch.full_like(zs, c[(imax, j)])
+            for i in range(imax - 1, 0, -1):
+                q = q * zs + c[(i, j)]
+            acc = acc + q * zs
+        acc = acc + c[(0, j)]
+    return acc
+
+
+def _depth_poly(kind: str, name: str, zs, zt, zh) -> tuple[torch.Tensor, torch.Tensor]:
+    """(full polynomial ((P3 zh + P2) zh + P1) zh + P0, P0)."""
+    parts = {k: _horner(terms, zs, zt) for k, terms in _tables(kind, name)}
+    zn = parts[3]
+    for k in (2, 1, 0):
+        zn = zn * zh + parts[k]
+    return zn, parts[0]
+
+
+def _prep(T, S, depth, mask, fn: str):
+    if not (isinstance(T, torch.Tensor) and isinstance(S, torch.Tensor)):
+        raise TypeError(f"nemoml.eos.torch_eos.{fn}: T and S must be tensors")
+    if not (T.is_floating_point() and S.is_floating_point()):
+        raise TypeError(f"nemoml.eos.torch_eos.{fn}: T/S must be float, got {T.dtype}/{S.dtype}")
+    shapes = [T.shape, S.shape] + ([] if mask is None else [torch.as_tensor(mask).shape])
+    try:
+        shape = torch.broadcast_shapes(*shapes)
+    except RuntimeError:
+        raise ValueError(f"nemoml.eos.torch_eos.{fn}: shapes do not match: {shapes}") from None
+    z = torch.as_tensor(depth, dtype=T.dtype, device=T.device)
+    if z.ndim == 1 and len(shape) >= 3 and z.shape[0] == shape[-3]:
+        z = z.view(-1, 1, 1)
+    elif len(shape) >= 3 and z.ndim == 1 and z.numel() > 1:
+        raise ValueError(
+            f"nemoml.eos.torch_eos.{fn}: 1-D depth has {z.numel()} values but the fields have "
+            f"{shape[-3]} levels"
+        )
+    m = None if mask is None else torch.as_tensor(mask, dtype=T.dtype, device=T.device)
+    return z, m
+
+
+def _masked(x: torch.Tensor, m: torch.Tensor | None) -> torch.Tensor:
+    return x if m is None else x * m
+
+
+def insitu(T, S, depth, eos: EOS, mask=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """NEMO's ``eos_insitu_pot``: ``(rd, rhop)``; rd = (rho/rho0 - 1)*mask, rhop [kg m-3]."""
+    z, m = _prep(T, S, depth, mask, "insitu")
+    if eos.kind == "seos":
+        zt, zs = T - eos.T0, S - eos.S0
+        lin = -eos.a0 * (1 + 0.5 * eos.lambda1 * zt) * zt + eos.b0 * (1 - 0.5 * eos.lambda2 * zs) * zs
+        lin = lin - eos.nu * zt * zs
+        rd = (lin - eos.a0 * eos.mu1 * z * zt - eos.b0 * eos.mu2 * z * zs) / eos.rho0
+        return _masked(rd, m), _masked(eos.rho0 + lin, m)
+    norm = eos.table["normalisation"]
+    zt = T * norm["r1_T0"]
+    zs = torch.sqrt(torch.abs(S + norm["rdeltaS"]) * norm["r1_S0"])
+    zn, zn0 = _depth_poly(eos.kind, "EOS", zs, zt, z * norm["r1_Z0"])
+    return _masked(zn * (1.0 / eos.rho0) - 1.0, m), _masked(zn0, m)
+
+
+def rhd(T, S, depth, eos: EOS, mask=None) -> torch.Tensor:
+    """In-situ density anomaly ``(rho/rho0 - 1)*mask`` (NEMO's ``prd``)."""
+    return insitu(T, S, depth, eos, mask)[0]
+
+
+def rhop(T, S, depth, eos: EOS, mask=None) -> torch.Tensor:
+    """Surface-referenced potential density [kg m-3] times mask (NEMO's ``prhop``)."""
+    return insitu(T, S, depth, eos, mask)[1]
+
+
+def sigma0(T, S, depth, eos: EOS, mask=None) -> torch.Tensor:
+    """``(rhop - 1000)*mask`` [kg m-3]."""
+    z, m = _prep(T, S, depth, mask, "sigma0")
+    return _masked(insitu(T, S, z, eos)[1] - 1000.0, m)
+
+
+def rab(T, S, depth, eos: EOS, mask=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """NEMO's ``rab_3d``: alpha = -drho/dT/rho0 and beta = drho/dS/rho0, times mask."""
+    z, m = _prep(T, S, depth, mask, "rab")
+    if eos.kind == "seos":
+        zt, zs = T - eos.T0, S - eos.S0
+        a = eos.a0 * (1 + eos.lambda1 * zt + eos.mu1 * z) + eos.nu * zs
+        b = eos.b0 * (1 - eos.lambda2 * zs - eos.mu2 * z) - eos.nu * zt
+        return _masked(a / eos.rho0, m), _masked(b / eos.rho0, m)
+    norm = eos.table["normalisation"]
+    zt = T * norm["r1_T0"]
+    zs = torch.sqrt(torch.abs(S + norm["rdeltaS"]) * norm["r1_S0"])
+    zh = z * norm["r1_Z0"]
+    a = _depth_poly(eos.kind, "ALP", zs, zt, zh)[0]
+    b = _depth_poly(eos.kind, "BET", zs, zt, zh)[0]
+    return _masked(a * (1.0 / eos.rho0), m), _masked(b / zs * (1.0 / eos.rho0), m)
+
+
+def _levels(x, like: torch.Tensor) -> torch.Tensor:
+    x = torch.as_tensor(x, dtype=like.dtype, device=like.device)
+    return x.view(-1, 1, 1) if x.ndim == 1 else x
+
+
+def bn2(T, S, gdept, gdepw, e3w, wmask, eos: EOS) -> torch.Tensor:
+    """N² [s-2] on w-points as NEMO's ``bn2`` from alpha/beta; 0 at the surface and bottom.
+
+    Fields ``(..., z, y, x)`` or one ``(z,)`` column; depths per level (1-D) or broadcastable.
+    """
+    column = T.ndim == 1
+    if column:
+        T, S = T.view(-1, 1, 1), S.view(-1, 1, 1)
+        wmask = None if wmask is None else torch.as_tensor(wmask).view(-1, 1, 1)
+    if T.ndim < 3 or T.shape != S.shape:
+        raise ValueError(f"nemoml.eos.torch_eos.bn2: T{tuple(T.shape)} and S{tuple(S.shape)} "
+                         "must both be (..., z, y, x) or (z,)")
+    gt, gw, e3 = (_levels(x, T) for x in (gdept, gdepw, e3w))
+    a, b = rab(T, S, gt, eos)
+    gt = gt.expand(T.shape)
+    zrw = (gw.expand(T.shape)[..., 1:-1, :, :] - gt[..., 1:-1, :, :]) / (
+        gt[..., :-2, :, :] - gt[..., 1:-1, :, :]
+    )
+    zaw = a[..., 1:-1, :, :] * (1 - zrw) + a[..., :-2, :, :] * zrw
+    zbw = b[..., 1:-1, :, :] * (1 - zrw) + b[..., :-2, :, :] * zrw
+    dT = T[..., :-2, :, :] - T[..., 1:-1, :, :]
+    dS = S[..., :-2, :, :] - S[..., 1:-1, :, :]
+    n2 = GRAV * (zaw * dT - zbw * dS) / e3.expand(T.shape)[..., 1:-1, :, :]
+    if wmask is not None:
+        n2 = n2 * torch.as_tensor(wmask, dtype=T.dtype, device=T.device)[..., 1:-1, :, :]
+    zero = torch.zeros_like(T[..., :1, :, :])
+    out = torch.cat([zero, n2, zero], dim=-3)
+    return out.view(-1) if column else out
+
+
+def level_means(field: torch.Tensor, tmask) -> torch.Tensor:
+    """Masked mean over (y, x) of each level, ``(..., z, y, x) -> (..., z)``; 0 if all dry."""
+    m = torch.as_tensor(tmask, dtype=field.dtype, device=field.device)
+    m = (m != 0).to(field.dtype).expand(field.shape)
+    wet = m.sum(dim=(-2, -1))
+    return (field * m).sum(dim=(-2, -1)) / wet.clamp(min=1)
+
+
+def level_diff_means(field: torch.Tensor, tmask) -> torch.Tensor:
+    """Masked mean over (y, x) of ``f_k - f_{k+1}`` where both are wet; last level 0."""
+    m = torch.as_tensor(tmask, dtype=field.dtype, device=field.device)
+    m = (m != 0).to(field.dtype).expand(field.shape)
+    both = m[..., :-1, :, :] * m[..., 1:, :, :]
+    d = ((field[..., :-1, :, :] - field[..., 1:, :, :]) * both).sum(dim=(-2, -1))
+    d = d / both.sum(dim=(-2, -1)).clamp(min=1)
+    return torch.cat([d, torch.zeros_like(d[..., :1])], dim=-1)
+
+
+def sigma0_profiles(T, S, tmask, eos: EOS) -> tuple[torch.Tensor, torch.Tensor]:
+    """(C1, C2) profiles: per-level masked means of sigma0 and of its vertical difference."""
+    sig = sigma0(T, S, 0.0, eos)
+    return level_means(sig, tmask), level_diff_means(sig, tmask)
