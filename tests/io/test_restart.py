@@ -198,3 +198,10 @@ def test_atomic_path_removes_partial_file(tmp_path):
             raise RuntimeError("disk full")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.nc"]
+
+
+def test_state_rejects_non_real_arrays(state):
+    with pytest.raises(TypeError, match="State.U: expected a real array, got dtype complex128"):
+        State(state.T, state.S, state.U + 1j, state.V, state.SSH)
+    with pytest.raises(NemoFileError, match="'SSH': shape .* does not match T"):
+        State(state.T, state.S, state.U, state.V, state.SSH.T).check()

@@ -34,7 +34,10 @@ class State:
 
     def __post_init__(self) -> None:
         for name in FIELDS:
-            setattr(self, name, np.ascontiguousarray(getattr(self, name), dtype=np.float64))
+            a = np.asarray(getattr(self, name))
+            if a.dtype.kind not in "fiu":
+                raise TypeError(f"State.{name}: expected a real array, got dtype {a.dtype}")
+            setattr(self, name, np.ascontiguousarray(a, dtype=np.float64))
 
     @property
     def shape(self) -> tuple[int, int, int]:
