@@ -13,7 +13,7 @@ import warnings
 
 from nemoml.bridge import forward
 from nemoml.bridge.comm import Agreement, HookError, describe, host_comm
-from nemoml.bridge.fields import view_all
+from nemoml.bridge.fields import ViewCache, view_all
 from nemoml.bridge.session import GRID_KEYS, Session, check_tiling, subdomain_from_grid
 from nemoml.bridge.settings import Settings
 
@@ -25,6 +25,7 @@ class _State:
     ffi = None
     lib = None
     session: Session | None = None
+    views: ViewCache | None = None  # descriptor -> view, for the per-call forward
 
 
 S = _State()
@@ -101,12 +102,12 @@ def forward_call(handle, mode, nin, inputs, nout, outputs) -> int:
     s = _session()
     ag = s.agree("nemoml_forward")
     model = ag.run(s.registry.by_handle, handle)
-    ins = ag.run(view_all, S.ffi, inputs, nin)
-    outs = ag.run(view_all, S.ffi, outputs, nout)
+    ins = ag.run(S.views.get, inputs, nin)
+    outs = ag.run(S.views.get, outputs, nout)
     if mode == LOCAL:
-        if model is not None and ins is not None and outs is not None:
-            ag.run(forward.run, model, [f.array for f in ins.values()],
-                   [f.array for f in outs.values()])
+        if ag.error is None:
+            ag.run(forward.run_tensors, model, [f.tensor for f in ins.values()],
+                   [f.tensor for f in outs.values()])
         ag.check()
         return 0
     if mode != GLOBAL:
@@ -142,6 +143,7 @@ def hook(which, kt, nfields, descs) -> int:
 
 
 def finalize() -> int:
+    S.views.clear()
     if S.session is not None:
         S.session.registry.clear()
         S.session.comm.Free()
@@ -152,6 +154,7 @@ def finalize() -> int:
 def bind(ffi, lib) -> None:
     """Attach the callbacks to the embedding module (called from its init code)."""
     S.ffi, S.lib = ffi, lib
+    S.views = ViewCache(ffi)
 
     def guarded(fn):
         def wrapper(*args):

@@ -17,7 +17,7 @@ class LoadedModel:
     module: object  # a callable torch module
     kind: str  # "torchscript" or "export"
     metadata: dict = field(default_factory=dict)
-    dtype: object = None  # dtype of its first floating parameter, if any
+    dtype: object = None  # torch dtype of its first floating parameter, if any
 
 
 def _metadata(path: Path) -> dict:
