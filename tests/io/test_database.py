@@ -110,8 +110,10 @@ def test_nemo_output_fixtures(shared, tmp_path, version):
     np.testing.assert_array_equal(arrays["T"][0], raw)
     with netCDF4.Dataset(folder / "GYRE_1y_00010101_00011230_grid_U.nc") as ds:
         np.testing.assert_array_equal(arrays["U"][0], ds["uoce"][0].filled(0.0))
-    db = load_database(build_database(grid_t, tmp_path / "db.nc", grid, ["T", "S", "U", "V"]))
+    # the whole run directory: mesh_mask.nc and domain_cfg_out.nc are skipped
+    db = load_database(build_database(folder, tmp_path / "db.nc", grid, ["T", "S", "U", "V"]))
     assert db.arrays["V"].shape == (1, 4, 22, 32)
+    np.testing.assert_array_equal(db.arrays["T"][0], raw)
     with pytest.raises(NemoFileError, match="'SSH'.*none of .*zos"):
         build_database(folder, tmp_path / "db2.nc", grid)
     assert not (tmp_path / "db2.nc").exists()

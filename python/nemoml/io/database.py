@@ -21,6 +21,7 @@ from nemoml.grid._nc import atomic_path, open_nc
 from nemoml.io.ranks import _RANK
 from nemoml.io.sources import (
     DAYS_UNITS,
+    holds_states,
     is_restart,
     output_group,
     read_collection,
@@ -62,7 +63,8 @@ def _expand(sources) -> list[Path]:
     files: list[Path] = []
     for src in map(Path, sources):
         if src.is_dir():
-            files.extend(sorted(src.glob("*.nc")))
+            # a run directory also holds meshes, domain_cfg, grid_W...: skip what has no state
+            files.extend(f for f in sorted(src.glob("*.nc")) if holds_states(f))
         elif src.is_file():
             files.append(src)
         else:
@@ -87,7 +89,8 @@ def build_database(sources, out: str | os.PathLike, grid: Grid,
     ----------
     sources
         A file or directory, or a list of them: NEMO restarts (global or ``_NNNN``), NEMO output
-        sets (``*_grid_T.nc`` with its ``_grid_U/V`` siblings) or state files.
+        sets (``*_grid_T.nc`` with its ``_grid_U/V`` siblings) or state files. Directory files
+        without any state field (mesh masks, ``domain_cfg``...) are skipped.
     out
         The database file to write (netCDF-4, contiguous float32, opens in xarray).
     grid

@@ -129,3 +129,10 @@ def read_restart_record(path: str | os.PathLike, fields=tuple(FIELDS)) -> tuple[
 def is_restart(path: str | os.PathLike) -> bool:
     with open_nc(rank_files(path)[0]) as ds:
         return "tn" in ds.variables and "un" in ds.variables
+
+
+def holds_states(path: str | os.PathLike) -> bool:
+    """Whether a file holds any state field (not a mesh mask, domain_cfg, grid_W...)."""
+    known = {n for names in NAMES.values() for n in names}
+    with open_nc(path) as ds:
+        return bool(known & set(ds.variables))
