@@ -127,6 +127,15 @@ def test_template_with_rhop_requires_eos(tmp_path, grid, state):
     assert not (tmp_path / "out.nc").exists()
     with pytest.raises(NemoFileError, match="MLF restart, 'rk3' asked"):
         write_restart(tmp_path / "out.nc", state, grid, template=tpl, scheme="rk3")
+    eos = pytest.importorskip("nemoml.eos")
+    new = _perturbed(state, grid)
+    out = write_restart(tmp_path / "out.nc", new, grid, template=tpl, eos="eos80")
+    assert read_restart(out, grid, level="b").allclose(new)
+    assert read_restart(out, grid).allclose(new)
+    rhop = _raw(out, "rhop")
+    expect = eos.rhop(new.T, new.S, grid.gdept_1d[:, None, None], eos.EOS("eos80")) * grid.tmask
+    np.testing.assert_allclose(rhop, expect, rtol=1e-13)
+    assert rhop[grid.tmask].min() > 1020 and (rhop[~grid.tmask] == 0).all()
 
 
 def test_restart_not_matching_mesh(shared, grid, restart_path, state):

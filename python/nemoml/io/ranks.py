@@ -33,7 +33,7 @@ def rank_files(path: str | os.PathLike) -> list[Path]:
     if path.is_file() and not m:
         return [path]
     stem = m.group("stem") if m else path.name.removesuffix(".nc")
-    found = sorted(path.parent.glob(f"{glob_escape(stem)}_[0-9][0-9][0-9][0-9]*.nc"))
+    found = sorted(path.parent.glob(f"{_glob_escape(stem)}_[0-9][0-9][0-9][0-9]*.nc"))
     found = [p for p in found if _RANK.match(p.name) and _RANK.match(p.name)["stem"] == stem]
     if not found:
         if path.is_file():
@@ -46,7 +46,7 @@ def rank_files(path: str | os.PathLike) -> list[Path]:
     return found
 
 
-def glob_escape(text: str) -> str:
+def _glob_escape(text: str) -> str:
     return re.sub(r"([*?\[])", r"[\1]", text)
 
 
