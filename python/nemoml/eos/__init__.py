@@ -6,8 +6,8 @@ Fortran in float64); :mod:`nemoml.eos.torch_eos` has the same functions on tenso
 """
 
 from nemoml.eos._lib import gpu_available
-from nemoml.eos.core import EOSRangeWarning, bn2, insitu, rab, rhd, rhop, sigma0
-from nemoml.eos.params import GRAV, EOS, coefficients
+from nemoml.eos.core import EOSRangeWarning, bn2, insitu, r0, rab, rhd, rhop, sigma0
+from nemoml.eos.params import EOS, GRAV, coefficients
 from nemoml.eos.profiles import level_diff_means, level_means, sigma0_profiles
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "insitu",
     "level_diff_means",
     "level_means",
+    "r0",
     "rab",
     "rhd",
     "rhop",

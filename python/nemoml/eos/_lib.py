@@ -20,8 +20,9 @@ typedef struct nemoml_eos_params {
   int32_t kind; double rho0; double a0, b0, lambda1, lambda2, mu1, mu2, nu, T0, S0;
 } nemoml_eos_params;
 """
-_CPU = "".join(
-    f"""
+_CPU = (
+    "".join(
+        f"""
 int64_t nemoml_eos_insitu_{s}(const nemoml_eos_params *, int64_t, int64_t, int64_t, const {t} *,
     const {t} *, const {t} *, int32_t, const {t} *, {t} *, {t} *);
 int64_t nemoml_eos_rab_{s}(const nemoml_eos_params *, int64_t, int64_t, int64_t, const {t} *,
@@ -29,8 +30,10 @@ int64_t nemoml_eos_rab_{s}(const nemoml_eos_params *, int64_t, int64_t, int64_t,
 int64_t nemoml_eos_bn2_{s}(const nemoml_eos_params *, int64_t, int64_t, int64_t, const {t} *,
     const {t} *, const {t} *, const {t} *, const {t} *, int32_t, const {t} *, {t} *);
 """
-    for s, t in (("f64", "double"), ("f32", "float"))
-) + "int32_t nemoml_eos_threads(void);"
+        for s, t in (("f64", "double"), ("f32", "float"))
+    )
+    + "int32_t nemoml_eos_threads(void);"
+)
 _CUDA = (
     "int32_t nemoml_eos_cuda_device_count(void);\nconst char *nemoml_eos_cuda_last_error(void);\n"
     + "".join(

@@ -102,12 +102,17 @@ def _report(fn: str, bad: int, T: np.ndarray, S: np.ndarray, mask: np.ndarray | 
         return
     wet = np.ones(T.shape, bool) if mask is None else mask != 0
     nonfinite = wet & ~(np.isfinite(T) & np.isfinite(S))
-    outside = wet & ~nonfinite & ((T < _lib.TMIN) | (T > _lib.TMAX) | (S < _lib.SMIN) | (S > _lib.SMAX))
+    outside = (
+        wet & ~nonfinite & ((T < _lib.TMIN) | (T > _lib.TMAX) | (S < _lib.SMIN) | (S > _lib.SMAX))
+    )
     parts = []
-    for what, sel in (("non-finite T/S (NaN propagates)", nonfinite), (
-        f"T outside [{_lib.TMIN}, {_lib.TMAX}] or S outside [{_lib.SMIN}, {_lib.SMAX}]",
-        outside,
-    )):
+    for what, sel in (
+        ("non-finite T/S (NaN propagates)", nonfinite),
+        (
+            f"T outside [{_lib.TMIN}, {_lib.TMAX}] or S outside [{_lib.SMIN}, {_lib.SMAX}]",
+            outside,
+        ),
+    ):
         count = int(sel.sum())
         if count:
             first = np.unravel_index(int(np.argmax(sel)), sel.shape)
@@ -119,7 +124,9 @@ def _pointwise(fn: str, op: int, T, S, depth, eos: EOS, mask, backend: str):
     if not isinstance(eos, EOS):
         raise TypeError(f"nemoml.eos.{fn}: eos must be an nemoml.eos.EOS, got {type(eos).__name__}")
     if backend not in ("cpu", "cuda", "auto"):
-        raise ValueError(f"nemoml.eos.{fn}: backend must be 'cpu', 'cuda' or 'auto', got {backend!r}")
+        raise ValueError(
+            f"nemoml.eos.{fn}: backend must be 'cpu', 'cuda' or 'auto', got {backend!r}"
+        )
     T, S = _real("T", T), _real("S", S)
     arrays = {"T": T, "S": S}
     if mask is not None:
@@ -203,8 +210,10 @@ def bn2(T, S, gdept, gdepw, e3w, wmask, eos: EOS) -> np.ndarray:
         raise ValueError(f"nemoml.eos.bn2: fields must be (..., z, y, x) or (z,), got {shape}")
     col = shape if len(shape) >= 3 else (shape[0], 1, 1)
     dtype = _dtype(T, S)
-    depths = [_depth("bn2", k, v, col, dtype) for k, v in (("gdept", gdept), ("gdepw", gdepw),
-                                                            ("e3w", e3w))]
+    depths = [
+        _depth("bn2", k, v, col, dtype)
+        for k, v in (("gdept", gdept), ("gdepw", gdepw), ("e3w", e3w))
+    ]
     zfull = any(full for _, full in depths)
     if zfull:
         depths = [(_full(d.reshape(-1, 1, 1) if not f else d, col, dtype), True) for d, f in depths]
@@ -216,7 +225,36 @@ def bn2(T, S, gdept, gdepw, e3w, wmask, eos: EOS) -> np.ndarray:
     sfx = "f64" if dtype == np.float64 else "f32"
     kernel = getattr(_lib.cpu()[1], f"nemoml_eos_bn2_{sfx}")
     zp = [_lib.ptr(d) for d, _ in depths]
-    bad = kernel(_lib.params(eos), nout, nz, n, _lib.ptr(Tc), _lib.ptr(Sc), *zp, int(zfull),
-                 _lib.ptr(wm), _lib.ptr(n2)) if nout else 0
+    bad = (
+        kernel(
+            _lib.params(eos),
+            nout,
+            nz,
+            n,
+            _lib.ptr(Tc),
+            _lib.ptr(Sc),
+            *zp,
+            int(zfull),
+            _lib.ptr(wm),
+            _lib.ptr(n2),
+        )
+        if nout
+        else 0
+    )
     _report("bn2", bad, Tc, Sc, wm)
     return n2.reshape(shape)
+
+
+def r0(depth) -> np.ndarray:
+    """Roquet et al. (2015) depth-only profile r0(z) [kg m-3] that NEMO's polynomial omits.
+
+    True Boussinesq in-situ density is ``(rhd + 1)*rho0 + r0(z)`` (TEOS-10, z in place of p).
+    """
+    from nemoml.eos.params import coefficients
+
+    c = coefficients()["TEOS10_bsq_r0"]["coefficients"]
+    pp = _real("depth", depth).astype(np.float64) * 1e-4
+    acc = np.full_like(pp, c["R05"])
+    for k in range(4, -1, -1):
+        acc = acc * pp + c[f"R0{k}"]
+    return acc * pp

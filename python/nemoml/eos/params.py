@@ -81,7 +81,9 @@ class EOS:
         group = _namelist_group(src, "nameos")
         if group is None:
             raise ValueError(f"no &nameos group in {_label(text_or_path)}")
-        flags = [k for k in ("teos10", "eos80", "seos") if _logical(group.get(f"ln_{k}", ".false."))]
+        flags = [
+            k for k in ("teos10", "eos80", "seos") if _logical(group.get(f"ln_{k}", ".false."))
+        ]
         if len(flags) != 1:
             raise ValueError(
                 f"&nameos in {_label(text_or_path)} must set exactly one of "

@@ -14,7 +14,7 @@ import functools
 
 import torch
 
-from nemoml.eos.params import GRAV, EOS, coefficients
+from nemoml.eos.params import EOS, GRAV, coefficients
 
 
 @functools.cache
@@ -85,7 +85,9 @@ def insitu(T, S, depth, eos: EOS, mask=None) -> tuple[torch.Tensor, torch.Tensor
     z, m = _prep(T, S, depth, mask, "insitu")
     if eos.kind == "seos":
         zt, zs = T - eos.T0, S - eos.S0
-        lin = -eos.a0 * (1 + 0.5 * eos.lambda1 * zt) * zt + eos.b0 * (1 - 0.5 * eos.lambda2 * zs) * zs
+        lin = (
+            -eos.a0 * (1 + 0.5 * eos.lambda1 * zt) * zt + eos.b0 * (1 - 0.5 * eos.lambda2 * zs) * zs
+        )
         lin = lin - eos.nu * zt * zs
         rd = (lin - eos.a0 * eos.mu1 * z * zt - eos.b0 * eos.mu2 * z * zs) / eos.rho0
         return _masked(rd, m), _masked(eos.rho0 + lin, m)
@@ -144,8 +146,10 @@ def bn2(T, S, gdept, gdepw, e3w, wmask, eos: EOS) -> torch.Tensor:
         T, S = T.view(-1, 1, 1), S.view(-1, 1, 1)
         wmask = None if wmask is None else torch.as_tensor(wmask).view(-1, 1, 1)
     if T.ndim < 3 or T.shape != S.shape:
-        raise ValueError(f"nemoml.eos.torch_eos.bn2: T{tuple(T.shape)} and S{tuple(S.shape)} "
-                         "must both be (..., z, y, x) or (z,)")
+        raise ValueError(
+            f"nemoml.eos.torch_eos.bn2: T{tuple(T.shape)} and S{tuple(S.shape)} "
+            "must both be (..., z, y, x) or (z,)"
+        )
     gt, gw, e3 = (_levels(x, T) for x in (gdept, gdepw, e3w))
     a, b = rab(T, S, gt, eos)
     gt = gt.expand(T.shape)
