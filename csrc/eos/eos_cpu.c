@@ -3,7 +3,8 @@
  * Work is cut into blocks of at most NEMOML_BLK points inside one row (so one depth per block
  * when depth is given per level); each block runs one branch-free loop. Absent inputs
  * (per-level depth, no mask) and skipped outputs go through small per-thread buffers, which
- * stay in L1 and keep the loop free of branches. The hot loops are cloned for AVX2 and
+ * stay in L1 and keep the loop free of branches. Blocks are handed out dynamically, so a core
+ * slowed by other work on a shared machine does not hold the other back. The hot loops are cloned for AVX2 and
  * AVX-512 and picked at load time; no FMA contraction (-ffp-contract=off) keeps NEMO parity.
  */
 #include <stdint.h>
@@ -15,6 +16,8 @@
 #include "nemoml_eos_kernels.h"
 
 #define NEMOML_BLK 1024
+/* below this many points one thread is faster than waking the others */
+#define NEMOML_PAR_MIN 32768
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define NEMOML_CLONES __attribute__((target_clones("default", "avx2", "avx512f")))

@@ -64,12 +64,12 @@ static int64_t FN(pointwise_)(FN(block_fn_) block, const nemoml_eos_params *p, i
   int64_t bad = 0, b;
   if (nrow <= 0 || n <= 0) return 0;
   FN(nemoml_eos_setup_)(&e, p);
-#pragma omp parallel reduction(+ : bad)
+#pragma omp parallel reduction(+ : bad) if (nrow * n >= NEMOML_PAR_MIN)
   {
     R zbuf[NEMOML_BLK], ones[NEMOML_BLK], sink1[NEMOML_BLK], sink2[NEMOML_BLK];
     int64_t i;
     for (i = 0; i < NEMOML_BLK; ++i) ones[i] = 1;
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 4)
     for (b = 0; b < nrow * nb; ++b) {
       const int64_t r = b / nb, i0 = r * n + (b % nb) * NEMOML_BLK;
       const int64_t m = (b % nb == nb - 1) ? n - (b % nb) * NEMOML_BLK : NEMOML_BLK;
@@ -123,13 +123,13 @@ int64_t FN(nemoml_eos_bn2_)(const nemoml_eos_params *p, int64_t nout, int64_t nz
   int64_t bad = 0, b;
   if (nout <= 0 || nz <= 0 || n <= 0) return 0;
   FN(nemoml_eos_setup_)(&e, p);
-#pragma omp parallel reduction(+ : bad)
+#pragma omp parallel reduction(+ : bad) if (nout * nz * n >= NEMOML_PAR_MIN)
   {
     /* alpha/beta of the current and previous level, and per-level depth rows */
     R ab[4][NEMOML_BLK], zb[2][NEMOML_BLK], gwb[NEMOML_BLK], e3b[NEMOML_BLK], ones[NEMOML_BLK];
     int64_t i, k;
     for (i = 0; i < NEMOML_BLK; ++i) ones[i] = 1;
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 4)
     for (b = 0; b < nout * nb; ++b) {
       const int64_t o = b / nb, j0 = (b % nb) * NEMOML_BLK;
       const int64_t m = (b % nb == nb - 1) ? n - j0 : NEMOML_BLK;

@@ -1,0 +1,152 @@
+"""``nemoml bench eos``: ns per point of NEMO's density on this machine, against gsw.rho, torch
+and the memory-bandwidth floor measured in the same run.
+
+The C kernels are timed on preallocated outputs (``rhd`` in the lean layout: T, S, one depth
+per level, write rd = 24 B/pt in f64). The floor is those bytes over the bandwidth of a large
+copy (read + write counted, best of numpy and torch's threaded copy). Every figure is the best
+of a few repetitions. ``c_f64_compute_share`` near 1 means the kernel is bound by arithmetic,
+not memory, on this machine (then ``bandwidth_fraction_*`` stays below 1 however lean the
+layout).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+LEAN_BYTES = {"f64": 24, "f32": 12}  # read T, S and write rd per point
+
+
+def _best(fn, reps: int) -> float:
+    fn()  # warm up (page faults, thread pool, caches)
+    best = float("inf")
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def _fields(n: int, dtype, rng) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """(T, S, per-level depth, nz) of an ocean-like (nz, n/nz, 1) block."""
+    nz = 50
+    ny = n // nz
+    z = np.linspace(0.0, 5500.0, nz).astype(dtype)
+    T = 20.0 * np.exp(-z[:, None, None] / 800.0) + rng.uniform(-1.5, 3.0, (nz, ny, 1))
+    S = rng.uniform(33.0, 37.0, (nz, ny, 1))
+    return T.astype(dtype), S.astype(dtype), z, nz
+
+
+def _c_kernel(T, S, z, nz, zfull=False, mask=None, rhop=False):
+    from nemoml.eos import EOS, _lib
+
+    sfx = "f64" if T.dtype == np.float64 else "f32"
+    kernel = getattr(_lib.cpu()[1], f"nemoml_eos_insitu_{sfx}")
+    p = _lib.params(EOS("teos10"))
+    rd = np.empty_like(T)
+    rp = np.empty_like(T) if rhop else None
+    rows, n = (1, T.size) if zfull else (T.shape[0], T.size // T.shape[0])
+    args = [_lib.ptr(a) for a in (T, S, z)] + [int(zfull), _lib.ptr(mask), _lib.ptr(rd)]
+    args.append(_lib.ptr(rp))
+    keep = (T, S, z, mask, rd, rp)  # the pointers above borrow these buffers
+
+    def call(keep=keep):
+        return kernel(p, rows, nz, n, *args)
+
+    return call
+
+
+def _bandwidth(n: int, reps: int) -> tuple[float, float]:
+    import torch
+
+    src = np.random.default_rng(0).random(n)
+    dst = np.empty_like(src)
+    t_np = _best(lambda: np.copyto(dst, src), reps)
+    ts, td = torch.from_numpy(src), torch.from_numpy(dst)
+    t_torch = _best(lambda: td.copy_(ts), reps)
+    return 2 * src.nbytes / t_np / 1e9, 2 * src.nbytes / t_torch / 1e9
+
+
+def _torch(n: int, reps: int, compile_too: bool) -> dict:
+    import torch
+
+    from nemoml.eos import EOS
+    from nemoml.eos import torch_eos as te
+
+    e = EOS("teos10")
+    out: dict = {}
+    rng = np.random.default_rng(1)
+    T, S, z, _ = _fields(n, np.float64, rng)
+    for name, dt in (("f64", torch.float64), ("f32", torch.float32)):
+        tT, tS = torch.tensor(T, dtype=dt), torch.tensor(S, dtype=dt)
+        tz = torch.tensor(z, dtype=dt)
+        with torch.no_grad():
+            out[f"torch_eager_{name}_ns"] = _best(lambda: te.rhd(tT, tS, tz, e), reps) / n * 1e9
+        tTg = tT.clone().requires_grad_(True)
+
+        def fwd_bwd(f=te.rhd, x=tTg, s=tS, d=tz):
+            f(x, s, d, e).sum().backward()
+
+        out[f"torch_eager_fwd_bwd_{name}_ns"] = _best(fwd_bwd, reps) / n * 1e9
+        if compile_too:
+            try:
+                fn = torch.compile(lambda a, b, c: te.rhd(a, b, c, e), dynamic=False)
+                t0 = time.perf_counter()
+                with torch.no_grad():
+                    fn(tT, tS, tz)
+                    out[f"torch_compile_first_call_{name}_s"] = time.perf_counter() - t0
+                    out[f"torch_compile_{name}_ns"] = (
+                        _best(lambda f=fn: f(tT, tS, tz), reps) / n * 1e9
+                    )
+            except Exception as err:  # torch.compile needs a working C++ toolchain
+                out[f"torch_compile_{name}_ns"] = None
+                out["torch_compile_error"] = f"{type(err).__name__}: {err}"[:200]
+    return out
+
+
+def run(args) -> dict:
+    import gsw
+
+    from nemoml.eos import _lib
+
+    quick = bool(getattr(args, "quick", False))
+    n = 200_000 if quick else 10_000_000
+    reps = 2 if quick else 5
+    rng = np.random.default_rng(0)
+    res: dict = {"n_points": n, "threads": int(_lib.cpu()[1].nemoml_eos_threads())}
+    res["cpu_count"] = os.cpu_count()
+
+    T, S, z, nz = _fields(n, np.float64, rng)
+    p3 = np.ascontiguousarray(np.broadcast_to(z[:, None, None], T.shape))
+    res["gsw_rho_ns"] = _best(lambda: gsw.rho(S, T, p3), reps) / n * 1e9
+    res["gsw_sigma0_ns"] = _best(lambda: gsw.sigma0(S, T), reps) / n * 1e9
+    res["c_f64_ns"] = _best(_c_kernel(T, S, z, nz), 2 * reps) / n * 1e9
+    # the same kernel on a cache-resident block: its arithmetic cost without DRAM traffic
+    Tc, Sc, zc, _ = _fields(200_000, np.float64, rng)
+    res["c_f64_cache_resident_ns"] = _best(_c_kernel(Tc, Sc, zc, nz), 10 * reps) / Tc.size * 1e9
+    res["c_f64_compute_share"] = res["c_f64_cache_resident_ns"] / res["c_f64_ns"]
+    mask = np.ones_like(T)
+    res["c_f64_nemo_layout_ns"] = (
+        _best(_c_kernel(T, S, p3, nz, zfull=True, mask=mask, rhop=True), reps) / n * 1e9
+    )
+    del p3, mask
+    T32, S32, z32 = T.astype(np.float32), S.astype(np.float32), z.astype(np.float32)
+    res["c_f32_ns"] = _best(_c_kernel(T32, S32, z32, nz), 2 * reps) / n * 1e9
+    del T32, S32
+
+    bw_np, bw_torch = _bandwidth(n, reps)
+    bw = max(bw_np, bw_torch)
+    res.update(copy_gbs_numpy=bw_np, copy_gbs_torch=bw_torch, bandwidth_gbs=bw)
+    for prec in ("f64", "f32"):
+        floor = LEAN_BYTES[prec] / bw
+        res[f"floor_{prec}_ns"] = floor
+        res[f"bandwidth_fraction_{prec}"] = floor / res[f"c_{prec}_ns"]
+    res["speedup_vs_gsw_f64"] = res["gsw_rho_ns"] / res["c_f64_ns"]
+    res["speedup_f32_vs_f64"] = res["c_f64_ns"] / res["c_f32_ns"]
+
+    res.update(_torch(n // 20 if not quick else n // 10, reps, compile_too=not quick))
+    res["speedup_vs_torch_eager_f64"] = res["torch_eager_f64_ns"] / res["c_f64_ns"]
+    res["gpu_available"] = _lib.gpu_available()
+    return res
