@@ -41,10 +41,11 @@ CONTAINS
       END DO
    END SUBROUTINE decomp_basesplit
 
-   SUBROUTINE decomp_bestpartition( knproc, kni0glo, knj0glo, knbi, knbj )
-      !! knbi x knbj = knproc minimising the largest inner area, then its perimeter, then knbi.
+   SUBROUTINE decomp_bestpartition( knproc, kni0glo, knj0glo, khls, knbi, knbj )
+      !! knbi x knbj = knproc minimising the largest subdomain area (halos included), then its
+      !! perimeter, then knbi; split directions keep at least 3*khls points per subdomain.
       !! knbi = knbj = 0 when no split exists.
-      INTEGER, INTENT(in ) :: knproc, kni0glo, knj0glo
+      INTEGER, INTENT(in ) :: knproc, kni0glo, knj0glo, khls
       INTEGER, INTENT(out) :: knbi, knbj
       INTEGER :: ji, ij, isi, isj, iarea, iperi, ibest_area, ibest_peri
       knbi = 0   ;   knbj = 0
@@ -53,8 +54,9 @@ CONTAINS
          IF( MOD( knproc, ji ) /= 0 )   CYCLE
          ij = knproc / ji
          IF( ji > kni0glo .OR. ij > knj0glo )   CYCLE
-         isi = ( kni0glo + ji - 1 ) / ji
-         isj = ( knj0glo + ij - 1 ) / ij
+         isi = ( kni0glo + ji - 1 ) / ji + 2 * khls
+         isj = ( knj0glo + ij - 1 ) / ij + 2 * khls
+         IF( ( ji > 1 .AND. isi < 3*khls ) .OR. ( ij > 1 .AND. isj < 3*khls ) )   CYCLE
          iarea = isi * isj   ;   iperi = isi + isj
          IF( iarea < ibest_area .OR. ( iarea == ibest_area .AND. iperi < ibest_peri ) ) THEN
             ibest_area = iarea   ;   ibest_peri = iperi

@@ -72,7 +72,7 @@ CONTAINS
       IF( nn_jpni > 0 .AND. nn_jpnj > 0 ) THEN
          jpni = nn_jpni   ;   jpnj = nn_jpnj
       ELSE
-         CALL decomp_bestpartition( knproc, nn_ni0glo, nn_nj0glo, jpni, jpnj )
+         CALL decomp_bestpartition( knproc, nn_ni0glo, nn_nj0glo, nn_hls, jpni, jpnj )
       ENDIF
       IF( jpni * jpnj /= knproc .OR. jpni < 1 ) THEN
          kstat = 1   ;   RETURN

@@ -33,7 +33,7 @@ PROGRAM nemoml_bench
 
    ! a 100 x 100 x 100 global grid without halos, split over the ranks
    ALLOCATE( ijpi(isize), ijpj(isize), iimpp(isize), ijmpp(isize) )
-   CALL decomp_bestpartition( isize, jpglo, jpglo, jpni, jpnj )
+   CALL decomp_bestpartition( isize, jpglo, jpglo, 0, jpni, jpnj )
    CALL decomp_basesplit( jpglo, jpglo, 0, jpni, jpnj, ijpi, ijpj, iimpp, ijmpp )
    sgrid = nemoml_grid( ijpi(irank+1), ijpj(irank+1), jpk, jpglo, jpglo, iimpp(irank+1),     &
       &                 ijmpp(irank+1), 0, 1, ijpi(irank+1), 1, ijpj(irank+1) )

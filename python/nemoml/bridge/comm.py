@@ -33,7 +33,10 @@ def describe(exc: BaseException) -> str:
     """One line for the host's log: exception type, message and the innermost frame."""
     tb = traceback.extract_tb(exc.__traceback__)
     where = f" [{tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}]" if tb else ""
-    return f"{type(exc).__name__}: {exc}{where}"
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    # TorchScript errors put a banner first and the model's own exception last
+    text = lines[0] if len(lines) < 2 else f"{lines[0]} ... {lines[-1]}"
+    return f"{type(exc).__name__}: {text}{where}"
 
 
 class Agreement:

@@ -73,7 +73,7 @@ def default_settings(modeldir: Path) -> dict:
 
 
 def run_host(ranks: int, workdir: Path, host: dict | None = None, settings: dict | None = None,
-             timeout: float = 300) -> HostRun:
+             timeout: float = 300, env: dict[str, str] | None = None) -> HostRun:
     """Run the stand-in host on ``ranks`` ranks in ``workdir`` (models written there first)."""
     from nemoml.bridge.testmodels import write_all
 
@@ -86,8 +86,8 @@ def run_host(ranks: int, workdir: Path, host: dict | None = None, settings: dict
     nml = workdir / f"namelist_{ranks}"
     nml.write_text(namelist(host_values, settings or default_settings(modeldir)))
     cmd = mpirun_command(ranks) + [str(bindir() / "nemoml_host"), str(nml)]
-    proc = subprocess.run(cmd, cwd=workdir, env=mpi_env(), capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+    proc = subprocess.run(cmd, cwd=workdir, env={**mpi_env(), **(env or {})}, capture_output=True,
+                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
     run = HostRun(ranks, proc.returncode, proc.stdout + proc.stderr)
     for line in proc.stdout.splitlines():
         parts = line.split()

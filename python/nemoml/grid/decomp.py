@@ -99,11 +99,12 @@ def basesplit(ni0glo: int, nj0glo: int, nn_hls: int, nbi: int, nbj: int) -> list
     return subs
 
 
-def bestpartition(nproc: int, ni0glo: int, nj0glo: int) -> tuple[int, int]:
+def bestpartition(nproc: int, ni0glo: int, nj0glo: int, nn_hls: int) -> tuple[int, int]:
     """``(jpni, jpnj)`` with ``jpni*jpnj == nproc`` giving the smallest subdomains.
 
-    NEMO's ``bestpartition`` without land elimination: minimise the largest subdomain's inner
-    area, then its perimeter, then prefer fewer subdomains along i.
+    NEMO's ``bestpartition`` without land elimination: minimise the largest subdomain's area
+    halos included, then its perimeter, then prefer fewer subdomains along i. A direction is only
+    split into subdomains of at least ``3*nn_hls`` points, so halos address inner points.
     """
     best = None
     for nbi in range(1, nproc + 1):
@@ -112,8 +113,10 @@ def bestpartition(nproc: int, ni0glo: int, nj0glo: int) -> tuple[int, int]:
         nbj = nproc // nbi
         if nbi > ni0glo or nbj > nj0glo:
             continue
-        si = (ni0glo + nbi - 1) // nbi
-        sj = (nj0glo + nbj - 1) // nbj
+        si = (ni0glo + nbi - 1) // nbi + 2 * nn_hls
+        sj = (nj0glo + nbj - 1) // nbj + 2 * nn_hls
+        if (nbi > 1 and si < 3 * nn_hls) or (nbj > 1 and sj < 3 * nn_hls):
+            continue
         key = (si * sj, si + sj, nbi)
         if best is None or key < best[0]:
             best = (key, nbi, nbj)
@@ -134,7 +137,7 @@ class Decomposition:
 
     @classmethod
     def auto(cls, nproc: int, ni0glo: int, nj0glo: int, nn_hls: int) -> Decomposition:
-        jpni, jpnj = bestpartition(nproc, ni0glo, nj0glo)
+        jpni, jpnj = bestpartition(nproc, ni0glo, nj0glo, nn_hls)
         return cls(ni0glo, nj0glo, nn_hls, jpni, jpnj)
 
     @property

@@ -1,0 +1,89 @@
+"""The Fortran stand-in host through the installed bridge: results and every failure path."""
+
+import os
+
+import pytest
+
+from nemoml.bridge.selftest import default_settings, run_host
+
+from .conftest import requires_mpirun
+
+pytestmark = [requires_mpirun, pytest.mark.mpi]
+
+
+def test_identical_on_1_2_4_ranks(hostdir):
+    runs = [run_host(n, hostdir) for n in (1, 2, 4)]
+    for r in runs:
+        assert r.passed, r.output
+        assert len(r.checks) == 14
+    assert [r.layout[:2] for r in runs] == [(1, 1), (2, 1), (2, 2)]
+    assert runs[0].checksums == runs[1].checksums == runs[2].checksums
+
+
+def test_venv_found_without_path_or_pythonpath(hostdir):
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": "", "VIRTUAL_ENV": ""}
+    r = run_host(1, hostdir, host={"ln_selftest": False}, env=env)
+    assert r.passed, r.output
+
+
+def _fails(r, *fragments):
+    assert r.returncode == 2, r.output
+    err = r.error()
+    for text in fragments:
+        assert text in err, err
+
+
+@pytest.mark.parametrize("fault, fragments", [
+    (1, ["nemoml_istate failed", "field tn: shape (20, 26, 30)", "expected (20, 26, 31)"]),
+    (2, ["nemoml_istate failed", "mix dtypes", "sn=float32"]),
+    (3, ["nemoml_istate failed", "rank 1", "field tn: 1 NaN/Inf", "first at (i="]),
+    (4, ["nemoml_istate failed", "rank 0", "field sn: 1 nonzero value(s) on land points"]),
+    (5, ["nemoml_init failed", "field umask: shape"]),
+    (6, ["nemoml_forward(faulty) failed", "rank 1", "marker value -999"]),
+    (7, ["nemoml_forward(faulty) failed", "not contiguous"]),
+])
+def test_bad_input_stops_every_rank(hostdir, fault, fragments):
+    _fails(run_host(2, hostdir, host={"nn_fault": fault}, timeout=180), *fragments)
+
+
+def test_missing_model(hostdir):
+    settings = {**default_settings(hostdir / "models"), "cn_nemoml_models": "istate=/nowhere/x.pt"}
+    _fails(run_host(2, hostdir, settings=settings), "nemoml_init failed",
+           "model 'istate': file /nowhere/x.pt does not exist")
+
+
+def test_corrupt_model(hostdir):
+    bad = hostdir / "corrupt.pt"
+    bad.write_bytes(b"PK\x03\x04 definitely not a model" * 10)
+    settings = {**default_settings(hostdir / "models"), "cn_nemoml_models": f"istate={bad}"}
+    _fails(run_host(2, hostdir, settings=settings), "nemoml_init failed",
+           f"model 'istate': cannot load {bad}")
+
+
+def test_bad_namelist_value(hostdir):
+    settings = {**default_settings(hostdir / "models"), "nn_nemoml_threads": 0}
+    _fails(run_host(2, hostdir, settings=settings), "nemoml_init failed",
+           "nn_nemoml_threads must be an integer >= 1")
+
+
+def test_unknown_handler(hostdir):
+    settings = {**default_settings(hostdir / "models"), "cn_nemoml_istate": "oracle:x"}
+    _fails(run_host(2, hostdir, host={"ln_selftest": False}, settings=settings),
+           "nemoml_istate failed", "unknown handler 'oracle:x'")
+
+
+def test_broken_python_environment_fails_boot(hostdir):
+    """A failing embedded import is a boot error, not a zero returned by every call."""
+    shadow = hostdir / "shadow" / "nemoml"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('broken install')\n")
+    r = run_host(2, hostdir, env={"PYTHONPATH": str(shadow.parent)})
+    _fails(r, "nemoml_boot failed", "failed to import")
+    assert "broken install" in r.output  # the traceback reaches stderr
+
+
+def test_no_hang_when_one_rank_fails(hostdir):
+    """The one-rank failure above must end well inside its timeout on 4 ranks too."""
+    r = run_host(4, hostdir, host={"nn_fault": 3}, timeout=120)
+    _fails(r, "rank 3", "NaN")
+    assert os.path.isdir(hostdir)

@@ -1,0 +1,35 @@
+import pytest
+
+from nemoml.bridge.settings import Settings, parse_settings, parse_value
+
+
+@pytest.mark.parametrize("text, value", [
+    (".true.", True), (".FALSE.", False), ("'a b'", "a b"), ('"x"', "x"), ("3", 3),
+    ("1.5d0", 1.5), ("-2e-3", -2e-3), ("word", "word"),
+])
+def test_fortran_values(text, value):
+    assert parse_value(text) == value
+
+
+def test_lines_comments_and_semicolons():
+    text = "nn_nemoml_threads = 2 ! two threads\ncn_nemoml_istate = 'model:x'; ln_nemoml_check_land=F"
+    assert parse_settings(text) == {"nn_nemoml_threads": 2, "cn_nemoml_istate": "model:x",
+                                    "ln_nemoml_check_land": False}
+
+
+def test_models_list():
+    s = Settings.from_text("cn_nemoml_models = 'a=/x/a.pt, b = /y/b.pt2'")
+    assert s.models() == {"a": "/x/a.pt", "b": "/y/b.pt2"}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("nn_nemoml_thread = 1", "unknown nemoml setting 'nn_nemoml_thread'"),
+    ("nn_nemoml_threads = 0", "nn_nemoml_threads must be an integer >= 1"),
+    ("nn_nemoml_threads = 'two'", "nn_nemoml_threads must be an integer >= 1"),
+    ("cn_nemoml_models = 'nopath'", "expected 'name=path'"),
+    ("cn_nemoml_istate = 3", "cn_nemoml_istate must be a quoted string"),
+    ("just words", "expected 'key = value'"),
+])
+def test_bad_settings(text, message):
+    with pytest.raises(ValueError, match=message):
+        Settings.from_text(text)
