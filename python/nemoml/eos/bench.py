@@ -11,6 +11,7 @@ layout).
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 
@@ -63,10 +64,13 @@ def _bandwidth(n: int, reps: int) -> tuple[float, float]:
 
     src = np.random.default_rng(0).random(n)
     dst = np.empty_like(src)
-    t_np = _best(lambda: np.copyto(dst, src), reps)
-    ts, td = torch.from_numpy(src), torch.from_numpy(dst)
-    t_torch = _best(lambda: td.copy_(ts), reps)
+    t_np = _best(functools.partial(np.copyto, dst, src), reps)
+    t_torch = _best(functools.partial(torch.from_numpy(dst).copy_, torch.from_numpy(src)), reps)
     return 2 * src.nbytes / t_np / 1e9, 2 * src.nbytes / t_torch / 1e9
+
+
+def _fwd_bwd(f, T, S, z, e) -> None:
+    f(T, S, z, e).sum().backward()
 
 
 def _torch(n: int, reps: int, compile_too: bool) -> dict:
@@ -77,32 +81,27 @@ def _torch(n: int, reps: int, compile_too: bool) -> dict:
 
     e = EOS("teos10")
     out: dict = {}
-    rng = np.random.default_rng(1)
-    T, S, z, _ = _fields(n, np.float64, rng)
+    T, S, z, _ = _fields(n, np.float64, np.random.default_rng(1))
     for name, dt in (("f64", torch.float64), ("f32", torch.float32)):
-        tT, tS = torch.tensor(T, dtype=dt), torch.tensor(S, dtype=dt)
-        tz = torch.tensor(z, dtype=dt)
+        tT, tS, tz = (torch.tensor(a, dtype=dt) for a in (T, S, z))
         with torch.no_grad():
-            out[f"torch_eager_{name}_ns"] = _best(lambda: te.rhd(tT, tS, tz, e), reps) / n * 1e9
-        tTg = tT.clone().requires_grad_(True)
-
-        def fwd_bwd(f=te.rhd, x=tTg, s=tS, d=tz):
-            f(x, s, d, e).sum().backward()
-
-        out[f"torch_eager_fwd_bwd_{name}_ns"] = _best(fwd_bwd, reps) / n * 1e9
-        if compile_too:
-            try:
-                fn = torch.compile(lambda a, b, c: te.rhd(a, b, c, e), dynamic=False)
-                t0 = time.perf_counter()
-                with torch.no_grad():
-                    fn(tT, tS, tz)
-                    out[f"torch_compile_first_call_{name}_s"] = time.perf_counter() - t0
-                    out[f"torch_compile_{name}_ns"] = (
-                        _best(lambda f=fn: f(tT, tS, tz), reps) / n * 1e9
-                    )
-            except Exception as err:  # torch.compile needs a working C++ toolchain
-                out[f"torch_compile_{name}_ns"] = None
-                out["torch_compile_error"] = f"{type(err).__name__}: {err}"[:200]
+            call = functools.partial(te.rhd, tT, tS, tz, e)
+            out[f"torch_eager_{name}_ns"] = _best(call, reps) / n * 1e9
+        call = functools.partial(_fwd_bwd, te.rhd, tT.clone().requires_grad_(True), tS, tz, e)
+        out[f"torch_eager_fwd_bwd_{name}_ns"] = _best(call, reps) / n * 1e9
+        if not compile_too:
+            continue
+        try:
+            fn = torch.compile(te.rhd, dynamic=False)
+            t0 = time.perf_counter()
+            with torch.no_grad():
+                fn(tT, tS, tz, e)
+                out[f"torch_compile_first_call_{name}_s"] = time.perf_counter() - t0
+                call = functools.partial(fn, tT, tS, tz, e)
+                out[f"torch_compile_{name}_ns"] = _best(call, reps) / n * 1e9
+        except Exception as err:  # torch.compile needs a working C++ toolchain
+            out[f"torch_compile_{name}_ns"] = None
+            out["torch_compile_error"] = f"{type(err).__name__}: {err}"[:200]
     return out
 
 
@@ -120,8 +119,8 @@ def run(args) -> dict:
 
     T, S, z, nz = _fields(n, np.float64, rng)
     p3 = np.ascontiguousarray(np.broadcast_to(z[:, None, None], T.shape))
-    res["gsw_rho_ns"] = _best(lambda: gsw.rho(S, T, p3), reps) / n * 1e9
-    res["gsw_sigma0_ns"] = _best(lambda: gsw.sigma0(S, T), reps) / n * 1e9
+    res["gsw_rho_ns"] = _best(functools.partial(gsw.rho, S, T, p3), reps) / n * 1e9
+    res["gsw_sigma0_ns"] = _best(functools.partial(gsw.sigma0, S, T), reps) / n * 1e9
     res["c_f64_ns"] = _best(_c_kernel(T, S, z, nz), 2 * reps) / n * 1e9
     # the same kernel on a cache-resident block: its arithmetic cost without DRAM traffic
     Tc, Sc, zc, _ = _fields(200_000, np.float64, rng)

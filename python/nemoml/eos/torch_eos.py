@@ -10,48 +10,66 @@ and ``d(rhd)/dS`` equals beta; :func:`rab` evaluates NEMO's own ALP/BET polynomi
 
 from __future__ import annotations
 
-import functools
-
 import torch
 
 from nemoml.eos.params import EOS, GRAV, coefficients
 
 
-@functools.cache
-def _tables(kind: str, name: str) -> tuple[tuple[int, tuple[tuple[int, int, float], ...]], ...]:
-    """((k, ((i, j, value), ...)), ...) of one coefficient table, grouped by depth power k."""
-    table = coefficients()["TEOS10" if kind == "teos10" else "EOS80"][name]
-    out: dict[int, list] = {}
+def _plan(table: dict[str, float]) -> tuple:
+    """Horner plan of one table in NEMO's order: per depth power k (descending), the top
+    coefficient C_0,jmax,k and, for each lower j, (Q_j coefficients from i = imax down to 1,
+    C_0jk). Plain tuples of floats, so torch.compile traces through without graph breaks."""
+    by_k: dict[int, dict[tuple[int, int], float]] = {}
     for key, value in table.items():
         i, j, k = (int(c) for c in key[3:])
-        out.setdefault(k, []).append((i, j, value))
-    return tuple((k, tuple(v)) for k, v in sorted(out.items()))
+        by_k.setdefault(k, {})[(i, j)] = value
+    plan = []
+    for k in sorted(by_k, reverse=True):
+        c = by_k[k]
+        jmax = max(j for _, j in c)
+        levels = []
+        for j in range(jmax - 1, -1, -1):
+            imax = max([i for i, jj in c if jj == j] + [0])
+            levels.append((tuple(c[(i, j)] for i in range(imax, 0, -1)), c[(0, j)]))
+        plan.append((c[(0, jmax)], tuple(levels)))
+    return tuple(plan)
 
 
-def _horner(terms, zs: torch.Tensor, zt: torch.Tensor) -> torch.Tensor:
+# (kind, table) -> plan, and kind -> (rdeltaS, r1_S0, r1_T0, r1_Z0), built once at import
+_PLANS = {
+    (kind, name): _plan(coefficients()[block][name])
+    for kind, block in (("teos10", "TEOS10"), ("eos80", "EOS80"))
+    for name in ("EOS", "ALP", "BET")
+}
+_NORM = {
+    kind: tuple(
+        coefficients()[block]["normalisation"][k] for k in ("rdeltaS", "r1_S0", "r1_T0", "r1_Z0")
+    )
+    for kind, block in (("teos10", "TEOS10"), ("eos80", "EOS80"))
+}
+
+
+def _horner(top: float, levels: tuple, zs: torch.Tensor, zt: torch.Tensor) -> torch.Tensor:
     """sum C_ij zs^i zt^j as NEMO writes it: acc = ((acc*zt) + Q_j(zs)*zs) + C_0j."""
-    c = {(i, j): v for i, j, v in terms}
-    jmax = max(j for _, j, _ in terms)
-    acc = torch.full_like(zt, c[(0, jmax)])
-    for j in range(jmax - 1, -1, -1):
-        imax = max((i for i, jj, _ in terms if jj == j), default=0)
+    acc = torch.full_like(zt, top)
+    for q, c0 in levels:
         acc = acc * zt
-        if imax:
-            q = torch.full_like(zs, c[(imax, j)])
-            for i in range(imax - 1, 0, -1):
-                q = q * zs + c[(i, j)]
-            acc = acc + q * zs
-        acc = acc + c[(0, j)]
+        if q:
+            qs = torch.full_like(zs, q[0])
+            for ci in q[1:]:
+                qs = qs * zs + ci
+            acc = acc + qs * zs
+        acc = acc + c0
     return acc
 
 
 def _depth_poly(kind: str, name: str, zs, zt, zh) -> tuple[torch.Tensor, torch.Tensor]:
     """(full polynomial ((P3 zh + P2) zh + P1) zh + P0, P0)."""
-    parts = {k: _horner(terms, zs, zt) for k, terms in _tables(kind, name)}
-    zn = parts[3]
-    for k in (2, 1, 0):
-        zn = zn * zh + parts[k]
-    return zn, parts[0]
+    parts = [_horner(top, levels, zs, zt) for top, levels in _PLANS[(kind, name)]]
+    zn = parts[0]
+    for p in parts[1:]:
+        zn = zn * zh + p
+    return zn, parts[-1]
 
 
 def _prep(T, S, depth, mask, fn: str):
@@ -91,10 +109,10 @@ def insitu(T, S, depth, eos: EOS, mask=None) -> tuple[torch.Tensor, torch.Tensor
         lin = lin - eos.nu * zt * zs
         rd = (lin - eos.a0 * eos.mu1 * z * zt - eos.b0 * eos.mu2 * z * zs) / eos.rho0
         return _masked(rd, m), _masked(eos.rho0 + lin, m)
-    norm = eos.table["normalisation"]
-    zt = T * norm["r1_T0"]
-    zs = torch.sqrt(torch.abs(S + norm["rdeltaS"]) * norm["r1_S0"])
-    zn, zn0 = _depth_poly(eos.kind, "EOS", zs, zt, z * norm["r1_Z0"])
+    rdelta_s, r1_s0, r1_t0, r1_z0 = _NORM[eos.kind]
+    zt = T * r1_t0
+    zs = torch.sqrt(torch.abs(S + rdelta_s) * r1_s0)
+    zn, zn0 = _depth_poly(eos.kind, "EOS", zs, zt, z * r1_z0)
     return _masked(zn * (1.0 / eos.rho0) - 1.0, m), _masked(zn0, m)
 
 
@@ -122,10 +140,10 @@ def rab(T, S, depth, eos: EOS, mask=None) -> tuple[torch.Tensor, torch.Tensor]:
         a = eos.a0 * (1 + eos.lambda1 * zt + eos.mu1 * z) + eos.nu * zs
         b = eos.b0 * (1 - eos.lambda2 * zs - eos.mu2 * z) - eos.nu * zt
         return _masked(a / eos.rho0, m), _masked(b / eos.rho0, m)
-    norm = eos.table["normalisation"]
-    zt = T * norm["r1_T0"]
-    zs = torch.sqrt(torch.abs(S + norm["rdeltaS"]) * norm["r1_S0"])
-    zh = z * norm["r1_Z0"]
+    rdelta_s, r1_s0, r1_t0, r1_z0 = _NORM[eos.kind]
+    zt = T * r1_t0
+    zs = torch.sqrt(torch.abs(S + rdelta_s) * r1_s0)
+    zh = z * r1_z0
     a = _depth_poly(eos.kind, "ALP", zs, zt, zh)[0]
     b = _depth_poly(eos.kind, "BET", zs, zt, zh)[0]
     return _masked(a * (1.0 / eos.rho0), m), _masked(b / zs * (1.0 / eos.rho0), m)
