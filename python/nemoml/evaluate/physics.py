@@ -1,0 +1,154 @@
+"""Physics report card of a set of NEMO states: water-mass boxes, density inversions, sigma0
+profile, C1/C2 residuals, spread and N2. All in float64, with the model's own EOS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from nemoml.generate.constraints import Physics
+from nemoml.generate.density import Density
+from nemoml.generate.gridinfo import GridInfo
+from nemoml.generate.layout import Layout
+
+# sigma0 decrease with depth (kg m-3) counted as an inversion; the first is the primary one
+# (nemo-spinup-evaluation's eps), the others show how threshold-sensitive the figure is
+INVERSION_THRESHOLDS = (1e-5, 1e-3, 1e-2)
+DEPTH_BOX = 1500.0  # m, as in the paper tables
+LAT_BOX = 30.0
+
+
+def identity_layout(grid: GridInfo) -> Layout:
+    """A layout whose 'normalised' channels are the physical values (mean 0, std 1)."""
+    return Layout(grid, ("T", "S"), multiple=1)
+
+
+@dataclass
+class SetMetrics:
+    """Per-state metrics of one set; ``summary()`` gives mean and std of each."""
+
+    name: str
+    per_state: dict
+    profiles: dict
+    maps: dict
+
+    def summary(self) -> dict:
+        out = {"n_states": int(len(next(iter(self.per_state.values()))))}
+        for key, vals in self.per_state.items():
+            vals = np.asarray(vals, np.float64)
+            out[key] = {"mean": float(vals.mean()), "std": float(vals.std())}
+        for key in ("c1_bias", "c2_bias", "ts_bias", "sigma0_profile_error", "spread_sst",
+                    "spread_sss", "spread_t_deep"):
+            out[key] = float(self.profiles[key])
+        return out
+
+
+class ReportCard:
+    """Computes the report card of state sets on one grid.
+
+    Parameters
+    ----------
+    grid : GridInfo
+        Mesh-mask fields.
+    eos : str or Density
+        The model's own equation of state.
+    reference : dict, optional
+        Fields (``T``, ``S`` (n, z, y, x)) of the reference (training) set; its mean profiles
+        are the C1/C2/T-S targets.
+    depth_box : float
+        Bottom/Deep-Water boundary depth (m).
+    """
+
+    def __init__(self, grid: GridInfo, eos="eos80", reference: dict | None = None,
+                 depth_box: float = DEPTH_BOX):
+        self.grid = grid
+        self.density = eos if isinstance(eos, Density) else Density(eos)
+        self.layout = identity_layout(grid)
+        self.physics = Physics(self.layout, self.density)
+        self.depth_box = depth_box
+        g = grid
+        vol = g.tmask * g.e3t[:, None, None] * g.area[None]
+        deep = g.gdept[:, None, None] > depth_box
+        polar = np.abs(g.lat)[None] > LAT_BOX
+        mid = (g.gdept[:, None, None] > 500.0) & ~deep & ~polar
+        self.w_bw = vol * (deep | polar)
+        self.w_dw = vol * mid
+        # interface (k, k+1) between two ocean cells, weighted by its w-cell volume
+        both = g.tmask[:-1] & g.tmask[1:]
+        self.w_int = both * g.e3w[1:, None, None] * g.area[None]
+        self.targets = None
+        if reference is not None:
+            self.targets = {n: self._raw(n, reference).mean(0) for n in ("c1", "c2", "ts")}
+
+    def _x(self, fields: dict) -> torch.Tensor:
+        return self.layout.encode(fields, "report card", dtype=np.float64)
+
+    def _raw(self, name: str, fields: dict) -> np.ndarray:
+        with torch.no_grad():
+            return self.physics.raw(name, self._x(fields)).numpy()
+
+    def sigma0(self, fields: dict) -> np.ndarray:
+        with torch.no_grad():
+            t = torch.as_tensor(np.asarray(fields["T"], np.float64))
+            s = torch.as_tensor(np.asarray(fields["S"], np.float64))
+            return self.density.sigma0(t, s).numpy() * self.grid.tmask
+
+    def n2(self, fields: dict) -> np.ndarray:
+        with torch.no_grad():
+            t = torch.as_tensor(np.asarray(fields["T"], np.float64))
+            s = torch.as_tensor(np.asarray(fields["S"], np.float64))
+            return self.density.n2(t, s, self.grid.gdepw, self.grid.e3w).numpy()
+
+    def evaluate(self, name: str, fields: dict) -> SetMetrics:
+        self.layout.check(fields, name)
+        temp = np.asarray(fields["T"], np.float64)
+        sal = np.asarray(fields["S"], np.float64)
+        per: dict[str, np.ndarray] = {}
+        for box, w in (("bw", self.w_bw), ("dw", self.w_dw)):
+            per[f"{box}_T"] = (temp * w).sum((1, 2, 3)) / w.sum()
+            per[f"{box}_S"] = (sal * w).sum((1, 2, 3)) / w.sum()
+        sig = self.sigma0(fields)
+        drop = sig[:, :-1] - sig[:, 1:]  # > 0: lighter water below heavier water
+        wsum = self.w_int.sum()
+        for thr in INVERSION_THRESHOLDS:
+            per[f"inversion_pct_{thr:g}"] = 100 * ((drop > thr) * self.w_int).sum((1, 2, 3)) / wsum
+        n2 = self.n2(fields)
+        per["n2_negative_pct"] = 100 * ((n2 < 0) * self.w_int).sum((1, 2, 3)) / wsum
+        per["n2_median"] = np.array([np.median(v[self.w_int > 0]) for v in n2])
+        per["n2_p01"] = np.array([np.percentile(v[self.w_int > 0], 1) for v in n2])
+        profiles: dict = {"sigma0": self._raw("c1", fields)}
+        if self.targets is not None:
+            for cname in ("c1", "c2", "ts"):
+                h = self._raw(cname, fields) - self.targets[cname]
+                # bias: the constraint holds in expectation, so it is judged on the set's mean;
+                # rms: how far single states are from the target profile
+                profiles[f"{cname}_bias"] = float(np.sqrt(np.mean(h.mean(0) ** 2)))
+                per[f"{cname}_rms"] = np.sqrt(np.mean(h**2, 1))
+            profiles["sigma0_profile_error"] = float(
+                np.abs(profiles["sigma0"].mean(0) - self.targets["c1"]).max()
+            )
+        else:
+            for key in ("c1_bias", "c2_bias", "ts_bias", "sigma0_profile_error"):
+                profiles[key] = float("nan")
+        tm = self.grid.tmask
+        deep = int(np.searchsorted(self.grid.gdept, self.depth_box))
+        maps = {"std_sst": temp[:, 0].std(0) * tm[0], "std_sss": sal[:, 0].std(0) * tm[0],
+                "std_t_deep": temp[:, deep].std(0) * tm[deep]}
+        profiles["spread_sst"] = float(maps["std_sst"][tm[0]].mean())
+        profiles["spread_sss"] = float(maps["std_sss"][tm[0]].mean())
+        profiles["spread_t_deep"] = float(maps["std_t_deep"][tm[deep]].mean())
+        maps["zonal_sigma0"] = _zonal_mean(sig.mean(0), tm)
+        maps["n2_profile"] = np.array([
+            (n2[:, k] * self.w_int[k]).sum() / max(self.w_int[k].sum() * len(n2), 1e-30)
+            for k in range(n2.shape[1])
+        ])
+        return SetMetrics(name, per, profiles, maps)
+
+
+def _zonal_mean(field: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean along x over ocean points, NaN where a row has none: (z, y)."""
+    count = mask.sum(-1)
+    total = (field * mask).sum(-1)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)

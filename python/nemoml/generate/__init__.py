@@ -1,0 +1,18 @@
+"""Diffusion model of NEMO states with physics-constrained, conditional sampling.
+
+``load_generator(path)`` returns a ``Generator`` whose ``sample(n, seed, constraints=...,
+condition=..., steps=..., sampler="ddim"|"ddpm")`` gives states in NEMO (z, y, x) physical
+units. Training is ``nemoml train-generator``; see ``docs/generator.md``.
+"""
+
+from __future__ import annotations
+
+
+def load_generator(path, prefer: str = "torchscript"):
+    """Load an exported generator directory (or its ``generator.json``); see ``export``."""
+    from nemoml.generate.export import load_generator as _load
+
+    return _load(path, prefer)
+
+
+__all__ = ["load_generator"]

@@ -1,0 +1,130 @@
+"""Export a trained denoiser (TorchScript, and ``.pt2`` where it exports) with a self-contained
+metadata file, and load it back as a ``Generator`` with nothing else needed."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import torch
+
+from nemoml.generate.density import Density
+from nemoml.generate.generator import Generator
+from nemoml.generate.gridinfo import GridInfo
+from nemoml.generate.layout import Layout
+from nemoml.generate.schedule import Schedule
+
+META = "generator.json"
+TS_FILE = "denoiser.ts"
+PT2_FILE = "denoiser.pt2"
+FORMAT = "nemoml-generator/1"
+
+
+def atomic_write(path: Path, write) -> None:
+    """Write through ``write(tmp_path)`` into a temporary file, then rename it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _example(layout: Layout):
+    x = torch.zeros(2, layout.channels, layout.height, layout.width)
+    return x, torch.tensor([999, 0]), layout.mask_tensor()
+
+
+def export(out_dir, net: torch.nn.Module, layout: Layout, density: Density, schedule: Schedule,
+           targets: dict, model_config: dict, duals: dict | None = None,
+           extra: dict | None = None, pt2: bool = True) -> Path:
+    """Write ``denoiser.ts`` (+ ``denoiser.pt2``) and ``generator.json`` into ``out_dir``."""
+    out_dir = Path(out_dir)
+    net = net.eval().float()
+    example = _example(layout)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        traced = torch.jit.trace(net, example, check_trace=False)
+    atomic_write(out_dir / TS_FILE, lambda p: torch.jit.save(traced, p))
+    files = {"torchscript": TS_FILE}
+    if pt2:
+        try:
+            program = torch.export.export(net, example)
+            atomic_write(out_dir / PT2_FILE, lambda p: torch.export.save(program, p))
+            files["pt2"] = PT2_FILE
+        except Exception as err:  # noqa: BLE001 - .pt2 is optional; TorchScript always works
+            files["pt2_error"] = f"{type(err).__name__}: {err}"[:300]
+    meta = {
+        "format": FORMAT,
+        "files": files,
+        "grid": layout.grid.to_json(),
+        "layout": layout.to_json(),
+        "schedule": {"kind": "cosine", "n_train": schedule.n_train, "s": schedule.s,
+                     "prediction": "epsilon"},
+        "eos": {"name": density.eos, "params": density.params},
+        "targets": targets,
+        "duals": duals or {},
+        "model": model_config,
+        **(extra or {}),
+    }
+    atomic_write(out_dir / META, lambda p: Path(p).write_text(json.dumps(meta)))
+    return out_dir / META
+
+
+def update_duals(path, duals: dict) -> None:
+    """Store calibrated duals in an exported generator's metadata."""
+    meta_path = _meta_path(path)
+    meta = json.loads(meta_path.read_text())
+    meta["duals"] = {**meta.get("duals", {}), **duals}
+    atomic_write(meta_path, lambda p: Path(p).write_text(json.dumps(meta)))
+
+
+def _meta_path(path) -> Path:
+    path = Path(path)
+    meta_path = path / META if path.is_dir() else path
+    if not meta_path.is_file():
+        raise FileNotFoundError(f"no generator metadata at {meta_path}")
+    return meta_path
+
+
+def load_generator(path, prefer: str = "torchscript") -> Generator:
+    """Load an exported generator (directory or its ``generator.json``).
+
+    Parameters
+    ----------
+    path : path-like
+        Export directory or metadata file.
+    prefer : {"torchscript", "pt2"}
+        Which serialised denoiser to load when both exist.
+    """
+    meta_path = _meta_path(path)
+    try:
+        meta = json.loads(meta_path.read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{meta_path}: corrupt generator metadata ({err})") from err
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"{meta_path}: not a nemoml generator (format {meta.get('format')!r})")
+    files = meta["files"]
+    kind = "pt2" if prefer == "pt2" and "pt2" in files else "torchscript"
+    model_file = meta_path.parent / files[kind]
+    if not model_file.is_file():
+        raise FileNotFoundError(f"{meta_path}: denoiser file {model_file} is missing")
+    if kind == "pt2":
+        net = torch.export.load(str(model_file)).module()
+    else:
+        net = torch.jit.load(str(model_file), map_location="cpu").eval()
+    grid = GridInfo.from_json(meta["grid"])
+    layout = Layout.from_json(meta["layout"], grid)
+    sched = meta["schedule"]
+    return Generator(
+        net, layout, Schedule(sched["n_train"], sched["s"]),
+        Density(meta["eos"]["name"], meta["eos"].get("params") or {}),
+        meta["targets"], meta.get("duals"), meta["model"].get("clip", 6.0), meta,
+    )

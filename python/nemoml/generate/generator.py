@@ -1,0 +1,211 @@
+"""A trained generator: denoiser + layout + schedule + EOS, with seeded constrained sampling."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from nemoml.generate.constraints import ConstraintSet, Physics
+from nemoml.generate.density import Density
+from nemoml.generate.guidance import DualState, guidance_shift, identity_gain
+from nemoml.generate.layout import Layout
+from nemoml.generate.schedule import Schedule, timesteps
+
+SAMPLERS = ("ddpm", "ddim")
+
+
+class SamplingError(FloatingPointError):
+    """Non-finite values during sampling; the message names the step."""
+
+
+def dual_key(names, sampler: str, steps: int, eta: float) -> str:
+    return f"{'+'.join(sorted(names))}|{sampler}|{steps}|{eta:g}"
+
+
+class Generator:
+    """Sample NEMO states in physical units from a trained denoiser.
+
+    Parameters
+    ----------
+    net : callable
+        ``net(x, t, mask) -> eps`` (an ``nn.Module``, TorchScript or exported program).
+    layout : Layout
+        Channel layout with the normalisation statistics.
+    schedule : Schedule
+        Training noise schedule.
+    density : Density
+        The model's own EOS.
+    targets : dict
+        Constraint targets (``c1``, ``c2``, ``ts``, ``stability``) from the training database.
+    duals : dict, optional
+        Calibrated duals keyed by ``dual_key``.
+    clip : float
+        Bound on the normalised denoised estimate (``clip_sample``).
+    """
+
+    def __init__(self, net, layout: Layout, schedule: Schedule, density: Density,
+                 targets: dict, duals: dict | None = None, clip: float = 6.0, meta=None):
+        self.net = net
+        self.layout = layout
+        self.schedule = schedule
+        self.density = density
+        self.targets = targets
+        self.duals = dict(duals or {})
+        self.clip = clip
+        self.meta = meta or {}
+        self.physics = Physics(layout, density)
+        self.mask = layout.mask_tensor()
+
+    # -- building blocks ---------------------------------------------------------------------
+    def constraint_set(self, names, targets: dict | None = None) -> ConstraintSet:
+        merged = {**self.targets, **(targets or {})}
+        for name, value in (targets or {}).items():
+            if len(value) != len(self.targets[name]):
+                raise ValueError(
+                    f"target {name!r} has {len(value)} values, the model needs "
+                    f"{len(self.targets[name])}"
+                )
+        return ConstraintSet(self.physics, names, merged)
+
+    def encode_condition(self, condition: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        """``{var: (values, mask)}`` in physical (z, y, x) / (y, x) -> normalised (y, m)."""
+        lay = self.layout
+        y = torch.zeros(1, lay.channels, lay.height, lay.width)
+        m = torch.zeros_like(y)
+        for var, (values, obs) in condition.items():
+            if var not in lay.slices:
+                raise KeyError(f"condition on {var!r}, which the model does not generate")
+            values = np.asarray(values, np.float64)
+            obs = np.asarray(obs, bool)
+            if var != "SSH":
+                values, obs = values[lay.levels], obs[lay.levels]
+            else:
+                values, obs = values[None], obs[None]
+            want = (lay.slices[var].stop - lay.slices[var].start, lay.ny, lay.nx)
+            if values.shape != want or obs.shape != want:
+                raise ValueError(f"condition {var}: shape {values.shape}, expected {want}")
+            sl = lay.slices[var]
+            ocean = lay.mask[sl, : lay.ny, : lay.nx]
+            obs = obs & ocean
+            if not np.isfinite(values[obs]).all():
+                raise ValueError(f"condition {var}: NaN/inf at observed points")
+            norm = (np.where(obs, values, 0) - lay.mean[sl, None, None]) / lay.std[sl, None, None]
+            y[0, sl, : lay.ny, : lay.nx] = torch.from_numpy(np.where(obs, norm, 0))
+            m[0, sl, : lay.ny, : lay.nx] = torch.from_numpy(obs.astype(np.float32))
+        return y, m
+
+    def _eps(self, x: torch.Tensor, t: int) -> torch.Tensor:
+        tt = torch.full((x.shape[0],), t, dtype=torch.long)
+        with torch.no_grad():
+            return self.net(x, tt, self.mask)
+
+    def run(self, n: int, seed: int, steps: int, sampler: str = "ddim", eta: float | None = None,
+            cset: ConstraintSet | None = None, lam: torch.Tensor | None = None,
+            condition=None, batch_size: int = 16, progress: bool = False) -> torch.Tensor:
+        """Normalised samples (n, C, H, W). Sample ``i`` uses its own noise stream seeded by
+        ``(seed, i)``, so results do not depend on ``batch_size``."""
+        if sampler not in SAMPLERS:
+            raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
+        if sampler == "ddpm":
+            steps = self.schedule.n_train if steps is None else steps
+            eta = 1.0 if eta is None else eta
+        steps = 50 if steps is None else steps
+        eta = 0.0 if eta is None else eta
+        ts = timesteps(self.schedule.n_train, steps)
+        out = []
+        for start in range(0, n, batch_size):
+            idx = range(start, min(n, start + batch_size))
+            gens = [torch.Generator().manual_seed(int(seed) * 1_000_003 + i) for i in idx]
+            out.append(self._run_batch(gens, ts, eta, cset, lam, condition, progress))
+        return torch.cat(out, 0)
+
+    def _noise(self, gens) -> torch.Tensor:
+        shape = (self.layout.channels, self.layout.height, self.layout.width)
+        return torch.stack([torch.randn(shape, generator=g) for g in gens]) * self.mask
+
+    def _run_batch(self, gens, ts, eta, cset, lam, condition, progress) -> torch.Tensor:
+        x = self._noise(gens)
+        guided = cset is not None and lam is not None and cset.size > 0 and bool(lam.any())
+        y, m = condition if condition is not None else (None, None)
+        steps = list(zip(ts, ts[1:] + [-1], strict=True))
+        if progress:
+            from tqdm import tqdm
+
+            steps = tqdm(steps, desc="sampling", leave=False)
+        for i, (t, t_prev) in enumerate(steps):
+            x0 = self.schedule.x0_from_eps(x, self._eps(x, t), t).clamp(-self.clip, self.clip)
+            if guided:
+                x0 = x0 - guidance_shift(cset, lam, x0) * self.mask
+            if m is not None:
+                x0 = m * y + (1 - m) * x0
+            noise = self._noise(gens) if eta > 0 and t_prev >= 0 else None
+            x = self.schedule.step(x, x0, t, t_prev, eta, noise) * self.mask
+            if not torch.isfinite(x).all():
+                raise SamplingError(
+                    f"non-finite values at sampling step {i + 1}/{len(ts)} (t={t}); "
+                    "check the duals/targets and the model weights"
+                )
+        return x
+
+    # -- public API --------------------------------------------------------------------------
+    def calibrate(self, constraints, steps: int, sampler: str = "ddim", eta: float | None = None,
+                  n: int = 16, rounds: int = 4, seed: int = 10_000, targets=None,
+                  lam=None, progress: bool = False) -> DualState:
+        """Dual ascent between runs; stores the final duals for ``(constraints, sampler, steps)``
+        unless ``targets`` override the training ones."""
+        cset = self.constraint_set(constraints, targets)
+        if sampler == "ddpm":
+            steps = self.schedule.n_train if steps is None else steps
+        gain = identity_gain(self.schedule, timesteps(self.schedule.n_train, steps))
+        state = DualState(cset, lam, gain)
+        for r in range(rounds):
+            x = self.run(n, seed + r, steps, sampler, eta, cset, state.lam, progress=progress)
+            state.update(x, self.mask)
+        if targets is None:
+            self.duals[self._key(constraints, sampler, steps, eta)] = cset.split(state.lam)
+        return state
+
+    def _key(self, constraints, sampler, steps, eta) -> str:
+        if sampler == "ddpm":
+            steps = self.schedule.n_train if steps is None else steps
+            eta = 1.0 if eta is None else eta
+        return dual_key(constraints, sampler, steps, 0.0 if eta is None else eta)
+
+    def sample(self, n: int, seed: int = 0, constraints=(), condition: dict | None = None,
+               steps: int | None = None, sampler: str = "ddim", eta: float | None = None,
+               targets: dict | None = None, batch_size: int = 16, dual_rounds: int = 4,
+               progress: bool = False) -> dict:
+        """Generate ``n`` states; deterministic given ``seed``.
+
+        Parameters
+        ----------
+        constraints : sequence of str
+            Any of ``c1``, ``c2``, ``ts``, ``stability``. Duals calibrated for this set, sampler
+            and step count are reused; otherwise ``dual_rounds`` calibration runs come first.
+        condition : dict, optional
+            ``{var: (values, mask)}`` with physical values and observed-point masks in NEMO
+            (z, y, x) (or (y, x) for SSH) layout; samples honour the observed points.
+        steps : int, optional
+            Sampler steps (default 50 for DDIM, all training steps for DDPM).
+        targets : dict, optional
+            Override constraint targets (e.g. ``{"c1": profile}``).
+
+        Returns
+        -------
+        dict
+            ``T``, ``S`` (n, z, y, x) and ``SSH`` (n, y, x) (and ``U``, ``V``) in physical
+            units, land = 0.
+        """
+        steps = steps if steps is not None else (50 if sampler == "ddim" else None)
+        cset, lam = None, None
+        if constraints:
+            cset = self.constraint_set(constraints, targets)
+            key = self._key(constraints, sampler, steps, eta)
+            if targets is None and key in self.duals:
+                lam = cset.join(self.duals[key])
+            else:
+                lam = self.calibrate(constraints, steps, sampler, eta, rounds=dual_rounds,
+                                     seed=seed + 7_919, targets=targets).lam
+        cond = self.encode_condition(condition) if condition else None
+        x = self.run(n, seed, steps, sampler, eta, cset, lam, cond, batch_size, progress)
+        return self.layout.decode(x)

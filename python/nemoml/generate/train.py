@@ -1,0 +1,160 @@
+"""DDPM training (cosine schedule, epsilon-prediction) with EMA, checkpoints and resume."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+
+from nemoml.generate.constraints import Physics, default_targets
+from nemoml.generate.data import load_states, split_by_time
+from nemoml.generate.density import Density
+from nemoml.generate.export import atomic_write, export
+from nemoml.generate.gridinfo import GridInfo
+from nemoml.generate.layout import Layout
+from nemoml.generate.schedule import Schedule
+from nemoml.generate.unet import UNet
+
+CHECKPOINT = "checkpoint.pt"
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run (stored in checkpoints and metadata)."""
+
+    database: str
+    mesh_mask: str
+    out: str
+    variables: tuple = ("T", "S", "SSH")
+    levels: list | None = None
+    min_year: int | None = None
+    max_year: int | None = None
+    val_fraction: float = 0.1
+    eos: str = "eos80"
+    eos_params: dict = field(default_factory=dict)
+    base: int = 32
+    mults: tuple = (1, 2, 2)
+    blocks: int = 1
+    n_train: int = 1000
+    steps: int = 4000
+    batch: int = 16
+    lr: float = 2e-3
+    ema: float = 0.999
+    grad_clip: float = 1.0
+    clip: float = 6.0
+    seed: int = 0
+    val_every: int = 250
+    ckpt_every: int = 500
+    threads: int | None = None
+
+
+def build(cfg: TrainConfig):
+    """Grid, layout (fitted on the training split), data tensors and an untrained UNet."""
+    grid = GridInfo.from_mesh_mask(cfg.mesh_mask)
+    states = load_states(cfg.database, cfg.variables, nz=grid.shape[0],
+                         min_year=cfg.min_year, max_year=cfg.max_year)
+    train_set, val_set = split_by_time(states, cfg.val_fraction)
+    layout = Layout(grid, cfg.variables, cfg.levels, multiple=2 ** (len(cfg.mults) - 1))
+    layout.fit(train_set.fields)
+    x_train = layout.encode(train_set.fields, f"{cfg.database} (training split)")
+    x_val = layout.encode(val_set.fields, f"{cfg.database} (validation split)")
+    net = UNet(layout.channels, cfg.base, tuple(cfg.mults), cfg.blocks)
+    return grid, layout, x_train, x_val, net
+
+
+def _loss(net, sched: Schedule, x0, mask, gen) -> torch.Tensor:
+    t = torch.randint(0, sched.n_train, (x0.shape[0],), generator=gen)
+    eps = torch.randn(x0.shape, generator=gen) * mask
+    pred = net(sched.add_noise(x0, eps, t), t, mask)
+    return ((pred - eps) ** 2 * mask).sum() / (mask.sum() * x0.shape[0])
+
+
+def _val_loss(net, sched, x_val, mask, seed: int) -> float:
+    """Fixed noise and steps every time, so validation curves are comparable."""
+    gen = torch.Generator().manual_seed(seed + 12345)
+    with torch.no_grad():
+        return float(sum(_loss(net, sched, x_val, mask, gen) for _ in range(4)) / 4)
+
+
+def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict:
+    """Train, checkpoint every ``ckpt_every`` steps and export the EMA weights at the end.
+
+    Returns a summary with the final training and validation losses and the export path.
+    """
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    out = Path(cfg.out)
+    grid, layout, x_train, x_val, net = build(cfg)
+    mask = layout.mask_tensor()
+    sched = Schedule(cfg.n_train)
+    ema = copy.deepcopy(net).requires_grad_(False)
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=1e-4)
+    lr_at = lambda s: cfg.lr * 0.5 * (1 + math.cos(math.pi * min(s, cfg.steps) / cfg.steps))  # noqa: E731
+    gen = torch.Generator().manual_seed(cfg.seed)
+    step, history = 0, []
+    ckpt = out / CHECKPOINT
+    if resume and ckpt.is_file():
+        state = torch.load(ckpt, weights_only=False)
+        if state["layout"]["channel_names"] != layout.channel_names:
+            raise ValueError(
+                f"{ckpt}: checkpoint channels {len(state['layout']['channel_names'])} do not "
+                f"match the database/levels ({layout.channels} channels); levels differ"
+            )
+        net.load_state_dict(state["net"])
+        ema.load_state_dict(state["ema"])
+        opt.load_state_dict(state["opt"])
+        gen.set_state(state["rng"])
+        step, history = state["step"], state["history"]
+    n_params = sum(p.numel() for p in net.parameters())
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=cfg.steps, initial=step, desc="train-generator", unit="step")
+    t0, loss_avg = time.perf_counter(), None
+    while step < cfg.steps:
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step)
+        idx = torch.randint(0, x_train.shape[0], (cfg.batch,), generator=gen)
+        loss = _loss(net, sched, x_train[idx], mask, gen)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"training loss is {loss.item()} at step {step + 1}")
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
+        opt.step()
+        with torch.no_grad():
+            decay = min(cfg.ema, (1 + step) / (10 + step))  # short warm-up of the average
+            for pe, p in zip(ema.parameters(), net.parameters(), strict=True):
+                pe.lerp_(p, 1 - decay)
+        step += 1
+        loss_avg = loss.item() if loss_avg is None else 0.98 * loss_avg + 0.02 * loss.item()
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss_avg:.4f}")
+        if step % cfg.val_every == 0 or step == cfg.steps:
+            history.append({"step": step, "train": loss_avg,
+                            "val": _val_loss(ema, sched, x_val, mask, cfg.seed)})
+        if step % cfg.ckpt_every == 0 or step == cfg.steps:
+            state = {"net": net.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
+                     "rng": gen.get_state(), "step": step, "history": history,
+                     "layout": layout.to_json(), "config": asdict(cfg)}
+            atomic_write(ckpt, lambda p, s=state: torch.save(s, p))
+    if bar is not None:
+        bar.close()
+    density = Density(cfg.eos, cfg.eos_params)
+    targets = default_targets(Physics(layout, density), x_train)
+    model_config = {"base": cfg.base, "mults": list(cfg.mults), "blocks": cfg.blocks,
+                    "parameters": n_params, "clip": cfg.clip}
+    extra = {"training": {"config": {k: v for k, v in asdict(cfg).items()},
+                          "history": history, "n_train_states": int(x_train.shape[0]),
+                          "n_val_states": int(x_val.shape[0]),
+                          "seconds": time.perf_counter() - t0}}
+    meta = export(out, ema, layout, density, sched, targets, model_config, extra=extra)
+    atomic_write(out / "history.json", lambda p: Path(p).write_text(json.dumps(history)))
+    return {"export": str(meta), "steps": step, "history": history, "parameters": n_params}
