@@ -1,0 +1,1 @@
+"""The main job (``make demo``): the stand-in host driving nemoml end to end."""
