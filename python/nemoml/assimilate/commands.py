@@ -1,0 +1,98 @@
+"""CLI of the assimilate room: ``nemoml train-da``, ``nemoml assimilate``, ``nemoml simulate-obs``
+and ``nemoml l96-twin``. Heavy imports stay inside the handlers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def _train_da(args: argparse.Namespace) -> int:
+    from nemoml.assimilate import osse, qg
+    from nemoml.assimilate.solver import SolverConfig
+    from nemoml.assimilate.train import TrainConfig, train
+
+    scn = osse.build(args.truth, n=args.grid, n_sat=args.satellites, noise_m=args.noise,
+                     seed=args.seed)
+    solver = SolverConfig(channels=args.window, hidden_prior=args.hidden_prior,
+                          hidden_lstm=args.hidden_lstm, n_step=args.n_step)
+    cfg = TrainConfig(solver=solver, epochs=args.epochs, batch=args.batch)
+    meta = {"norm": {"mean": scn.mean, "std": scn.std}, "grid": list(scn.truth.ssh.shape[1:]),
+            "dx_km": scn.truth.dx, "noise_m": args.noise, "satellites": args.satellites,
+            "obs_seed": args.seed, "variables": ["ssh"]}
+    result = train(scn.windows(qg.TRAIN_DAYS), scn.windows(qg.VAL_DAYS), cfg, Path(args.out),
+                   meta, progress=not args.quiet)
+    print(json.dumps({"out": str(args.out), **result}))
+    return 0
+
+
+def _assimilate(args: argparse.Namespace) -> int:
+    from nemoml.assimilate.run import assimilate_file
+
+    out = assimilate_file(args.model, args.obs, args.background, args.out, args.day,
+                          background_var=args.background_var)
+    print(f"wrote {out}")
+    return 0
+
+
+def _simulate_obs(args: argparse.Namespace) -> int:
+    from nemoml.assimilate import qg
+    from nemoml.assimilate.nadir import constellation, simulate
+    from nemoml.assimilate.obsfile import write_obs
+
+    truth = qg.load_truth(args.truth, args.grid)
+    if args.days:
+        truth = truth.days(*args.days)
+    pts = simulate(truth, constellation(args.satellites), noise_m=args.noise, seed=args.seed)
+    print(f"wrote {write_obs(args.out, pts)} ({len(pts)} observations)")
+    return 0
+
+
+def _l96(args: argparse.Namespace) -> int:
+    from nemoml.assimilate.l96_twin import run_twin
+
+    print(json.dumps(run_twin(quick=args.quick), indent=1))
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("train-da", help="train 4DVarNet on the QG altimetry OSSE")
+    p.add_argument("--truth", default=None, help="QG truth file (default: ../shared or sample)")
+    p.add_argument("--out", default="out/da", help="checkpoint folder (last.pt, best.pt)")
+    p.add_argument("--grid", type=int, default=64, help="grid size after block-averaging")
+    p.add_argument("--window", type=int, default=15, help="window length (days)")
+    p.add_argument("--hidden-prior", type=int, default=32)
+    p.add_argument("--hidden-lstm", type=int, default=16)
+    p.add_argument("--n-step", type=int, default=6, help="solver iterations")
+    p.add_argument("--epochs", type=int, default=4)
+    p.add_argument("--batch", type=int, default=4)
+    p.add_argument("--satellites", type=int, default=4)
+    p.add_argument("--noise", type=float, default=0.02, help="nadir noise std (m)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the simulated observations")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_train_da)
+
+    p = subparsers.add_parser("assimilate", help="4DVarNet analysis -> NEMO increments file")
+    p.add_argument("--model", default=None, help="checkpoint or exported solver (default: demo)")
+    p.add_argument("--obs", required=True, help="observation file (nemoml-obs-1 netCDF)")
+    p.add_argument("--background", required=True,
+                   help="netCDF with the background SSH window (time, y, x)")
+    p.add_argument("--background-var", default="zos")
+    p.add_argument("--day", type=float, required=True, help="analysis day (window centre)")
+    p.add_argument("--out", default="assim_background_increments.nc")
+    p.set_defaults(func=_assimilate)
+
+    p = subparsers.add_parser("simulate-obs", help="fly nadir altimeters over the QG truth")
+    p.add_argument("--truth", default=None)
+    p.add_argument("--grid", type=int, default=64)
+    p.add_argument("--days", type=int, nargs=2, default=None, metavar=("START", "STOP"))
+    p.add_argument("--satellites", type=int, default=4)
+    p.add_argument("--noise", type=float, default=0.02)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=_simulate_obs)
+
+    p = subparsers.add_parser("l96-twin", help="Lorenz-96 twin: interpolation, 4DVar, 4DVarNet")
+    p.add_argument("--quick", action="store_true", help="a tiny run (for tests)")
+    p.set_defaults(func=_l96)

@@ -1,0 +1,38 @@
+"""Classic 4DVar: fixed-step gradient descent on the 4DVarNet cost with a fixed prior.
+
+This is the unsupervised setting: nothing is learned from the truth at solve time, the prior
+``phi`` is frozen and the solver is plain gradient descent from the zero-filled observations
+(or a background).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from nemoml.assimilate.solver import FourDVarNet
+
+
+@torch.no_grad()
+def fourdvar(model: FourDVarNet, y: Tensor, mask: Tensor, x0: Tensor | None = None,
+             n_iter: int = 200, step: float = 0.2) -> Tensor:
+    """Minimise ``model.cost`` by ``n_iter`` steps ``x <- x - step * grad J(x)``.
+
+    ``step`` should stay below ``1 / L`` with ``L`` the Lipschitz constant of the gradient
+    (2 (w_obs + w_prior) for a prior with a small Jacobian); descent stops early if the cost
+    rises, which a too large step would cause.
+    """
+    observed = mask > 0
+    mask = observed.to(y.dtype)
+    y = torch.where(observed, y, torch.zeros_like(y))
+    x = y.clone() if x0 is None else x0.clone()
+    cost = model.cost(x, y, mask)
+    for _ in range(n_iter):
+        trial = x - step * model.cost_grad(x, y, mask)
+        new = model.cost(trial, y, mask)
+        better = new <= cost
+        if not better.any():
+            break
+        x = torch.where(better.reshape(-1, 1, 1, 1), trial, x)
+        cost = torch.minimum(new, cost)
+    return x

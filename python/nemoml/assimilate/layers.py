@@ -1,0 +1,122 @@
+"""Building blocks of 4DVarNet: a bilinear auto-encoder prior with a hand-written adjoint, and a
+ConvLSTM gradient model.
+
+The prior carries its own vector-Jacobian product so that the solver's cost gradient is an
+ordinary forward computation: training differentiates it once, and the exported solver needs no
+autograd at inference (TorchScript and ``torch.export`` both take it as a plain graph).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+
+def _pad(x: Tensor, circ_h: bool, circ_w: bool) -> Tensor:
+    """Pad the last two axes by one cell, circularly (periodic domain) or with zeros."""
+    x = F.pad(x, (1, 1, 0, 0), mode="circular") if circ_w else F.pad(x, (1, 1, 0, 0))
+    return F.pad(x, (0, 0, 1, 1), mode="circular") if circ_h else F.pad(x, (0, 0, 1, 1))
+
+
+def _fold(g: Tensor, dim: int, circular: bool) -> Tensor:
+    """Adjoint of a one-cell pad along ``dim`` (-1 or -2)."""
+    n = g.shape[dim] - 2
+    core = g.narrow(dim, 1, n)
+    if not circular:
+        return core
+    first = g.narrow(dim, 0, 1)
+    last = g.narrow(dim, n + 1, 1)
+    middle = torch.zeros_like(core.narrow(dim, 0, n - 2))
+    return core + torch.cat([last, middle, first], dim=dim)
+
+
+def _pad_adjoint(g: Tensor, circ_h: bool, circ_w: bool) -> Tensor:
+    return _fold(_fold(g, -2, circ_h), -1, circ_w)
+
+
+class PaddedConv(nn.Module):
+    """3x3 convolution on an explicitly padded input, with its adjoint."""
+
+    def __init__(self, c_in: int, c_out: int, circ_h: bool, circ_w: bool, groups: int = 1):
+        super().__init__()
+        self.conv = nn.Conv2d(c_in, c_out, 3, groups=groups)
+        self.circ_h = circ_h
+        self.circ_w = circ_w
+        self.groups = groups
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.conv(_pad(x, self.circ_h, self.circ_w))
+
+    def adjoint(self, v: Tensor) -> Tensor:
+        """Jacobian-transpose product (the bias does not depend on the input)."""
+        g = F.conv_transpose2d(v, self.conv.weight, groups=self.groups)
+        return _pad_adjoint(g, self.circ_h, self.circ_w)
+
+
+class BilinAE(nn.Module):
+    """Bilinear auto-encoder prior phi (one scale), as in 4dvarnet-starter.
+
+    ``avgpool(2) -> conv -> relu -> conv = z``; ``[B1 z, B21 z * B22 z] -> conv``; then an
+    upsampling by two (nearest, then a fixed [1 2 1] smoothing) back to the input grid.
+    """
+
+    def __init__(self, channels: int, hidden: int, circ_h: bool, circ_w: bool):
+        super().__init__()
+        self.enc1 = PaddedConv(channels, hidden, circ_h, circ_w)
+        self.enc2 = PaddedConv(hidden, hidden, circ_h, circ_w)
+        self.b1 = PaddedConv(hidden, hidden, circ_h, circ_w)
+        self.b21 = PaddedConv(hidden, hidden, circ_h, circ_w)
+        self.b22 = PaddedConv(hidden, hidden, circ_h, circ_w)
+        self.dec = PaddedConv(2 * hidden, channels, circ_h, circ_w)
+        self.smooth = PaddedConv(channels, channels, circ_h, circ_w, groups=channels)
+        k1 = torch.tensor([1.0, 2.0, 1.0])
+        kernel = (k1[:, None] * k1[None, :] / 16.0).expand(channels, 1, 3, 3).clone()
+        self.smooth.conv.weight = nn.Parameter(kernel, requires_grad=False)
+        self.smooth.conv.bias = nn.Parameter(torch.zeros(channels), requires_grad=False)
+        self.hidden = hidden
+
+    def _up(self, d: Tensor) -> Tensor:
+        return self.smooth(d.repeat_interleave(2, dim=-2).repeat_interleave(2, dim=-1))
+
+    def forward(self, x: Tensor) -> Tensor:
+        z = self.enc2(torch.relu(self.enc1(F.avg_pool2d(x, 2))))
+        cat = torch.cat([self.b1(z), self.b21(z) * self.b22(z)], dim=1)
+        return self._up(self.dec(cat))
+
+    def value_and_vjp(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """Return ``phi(x)`` and ``J_phi(x)^T r`` with ``r = x - phi(x)`` (the prior residual)."""
+        z1 = self.enc1(F.avg_pool2d(x, 2))
+        z = self.enc2(torch.relu(z1))
+        q1 = self.b21(z)
+        q2 = self.b22(z)
+        cat = torch.cat([self.b1(z), q1 * q2], dim=1)
+        phi = self._up(self.dec(cat))
+        v = x - phi
+        # reverse pass: smoothing and nearest upsampling, decoder, bilinear block, encoder, pool
+        v = self.smooth.adjoint(v)
+        b, c, h, w = v.shape
+        v = v.reshape(b, c, h // 2, 2, w // 2, 2).sum(dim=(3, 5))
+        v_cat = self.dec.adjoint(v)
+        v_p = v_cat[:, : self.hidden]
+        v_q = v_cat[:, self.hidden :]
+        v_z = self.b1.adjoint(v_p) + self.b21.adjoint(v_q * q2) + self.b22.adjoint(v_q * q1)
+        v_z1 = self.enc1.adjoint(self.enc2.adjoint(v_z) * (z1 > 0).to(z1.dtype))
+        v_x = v_z1.repeat_interleave(2, dim=-2).repeat_interleave(2, dim=-1) * 0.25
+        return phi, v_x
+
+
+class ConvLstmGrad(nn.Module):
+    """ConvLSTM on the normalised cost gradient; returns the update and the new state."""
+
+    def __init__(self, channels: int, hidden: int, circ_h: bool, circ_w: bool):
+        super().__init__()
+        self.gates = PaddedConv(channels + hidden, 4 * hidden, circ_h, circ_w)
+        self.out = nn.Conv2d(hidden, channels, 1)
+        self.hidden = hidden
+
+    def forward(self, g: Tensor, h: Tensor, c: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        i, f, o, cand = torch.chunk(self.gates(torch.cat([g, h], dim=1)), 4, dim=1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(cand)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        return self.out(h), h, c
