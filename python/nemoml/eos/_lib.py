@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 
 import numpy as np
 
@@ -67,8 +68,20 @@ def _dlopen(name: str):
 
 @functools.cache
 def cpu():
-    """(ffi, lib) of libnemoml_eos.so."""
-    return _dlopen("libnemoml_eos.so")
+    """(ffi, lib) of libnemoml_eos.so.
+
+    Its OpenMP runtime is started with passive waiting (unless the user set
+    OMP_WAIT_POLICY): torch brings its own OpenMP pool, and two pools spin-waiting on the
+    same cores stall each other for milliseconds after every parallel region. The variable is
+    read once when libgomp loads, so it is restored right after.
+    """
+    had = os.environ.get("OMP_WAIT_POLICY")
+    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+    try:
+        return _dlopen("libnemoml_eos.so")
+    finally:
+        if had is None:
+            del os.environ["OMP_WAIT_POLICY"]
 
 
 @functools.cache
