@@ -161,6 +161,86 @@ int64_t FN(nemoml_eos_bn2_)(const nemoml_eos_params *p, int64_t nout, int64_t nz
   return bad;
 }
 
+/* sigma0 of one level block with its masked sums; prev (sigma0 of the level above, or NULL)
+ * adds the masked sums of the vertical difference. acc: sum, count, diff sum, diff count */
+NEMOML_CLONES static R FN(profile_block_)(const E *e, int64_t m, const R *restrict T,
+                                          const R *restrict S, const R *restrict tm,
+                                          const R *restrict tmp, const R *restrict prev,
+                                          R *restrict sig, double *restrict acc) {
+  double s = 0, c = 0, ds = 0, dc = 0;
+  R bad = 0;
+  int64_t i;
+  for (i = 0; i < m; ++i) {
+    R rd, rp;
+    const int wet = tm[i] != 0;
+    if (e->kind == NEMOML_EOS_SEOS)
+      FN(nemoml_seos_insitu_)(e, T[i], S[i], (R)0, (R)1, &rd, &rp);
+    else
+      FN(nemoml_poly_insitu_)(e, T[i], S[i], (R)0, (R)1, &rd, &rp);
+    sig[i] = wet ? rp - (R)1000 : (R)0; /* a select, so NaN on land stays out of the sums */
+    s += sig[i];
+    c += wet;
+    bad += FN(nemoml_eos_bad_)(T[i], S[i], tm[i]);
+  }
+  if (prev)
+    for (i = 0; i < m; ++i) {
+      const int both = (tm[i] != 0) & (tmp[i] != 0);
+      ds += both ? (double)(prev[i] - sig[i]) : 0.0;
+      dc += both;
+    }
+  acc[0] = s, acc[1] = c, acc[2] = ds, acc[3] = dc;
+  return bad;
+}
+
+int64_t FN(nemoml_eos_sigma0_profiles_)(const nemoml_eos_params *p, int64_t nout, int64_t nz,
+                                        int64_t n, const R *T, const R *S, const R *mask,
+                                        double *mean, double *diff) {
+  E e;
+  const int64_t nb = (n + NEMOML_BLK - 1) / NEMOML_BLK;
+  int64_t bad = 0, b, k, o;
+  double *part; /* per (block, level) sums, reduced below in block order */
+  if (nout <= 0 || nz <= 0) return 0;
+  if (n <= 0) {
+    for (k = 0; k < nout * nz; ++k) mean[k] = diff[k] = 0;
+    return 0;
+  }
+  part = (double *)malloc((size_t)(nout * nb * nz * 4) * sizeof(double));
+  if (!part) return -1;
+  FN(nemoml_eos_setup_)(&e, p);
+#pragma omp parallel reduction(+ : bad) if (nout * nz * n >= NEMOML_PAR_MIN)
+  {
+    R sig[2][NEMOML_BLK], ones[NEMOML_BLK];
+    int64_t i;
+    for (i = 0; i < NEMOML_BLK; ++i) ones[i] = 1;
+#pragma omp for schedule(dynamic, 4)
+    for (b = 0; b < nout * nb; ++b) {
+      const int64_t o = b / nb, j0 = (b % nb) * NEMOML_BLK;
+      const int64_t m = (b % nb == nb - 1) ? n - j0 : NEMOML_BLK;
+      int64_t kk;
+      for (kk = 0; kk < nz; ++kk) {
+        const int64_t i0 = (o * nz + kk) * n + j0;
+        const R *tm = mask ? mask + i0 : ones, *tmp = mask && kk ? tm - n : ones;
+        bad += (int64_t)FN(profile_block_)(&e, m, T + i0, S + i0, tm, tmp,
+                                           kk ? sig[(kk - 1) & 1] : NULL, sig[kk & 1],
+                                           part + (b * nz + kk) * 4);
+      }
+    }
+  }
+  for (o = 0; o < nout; ++o)
+    for (k = 0; k < nz; ++k) {
+      double acc[4] = {0, 0, 0, 0};
+      for (b = o * nb; b < (o + 1) * nb; ++b) {
+        const double *q = part + (b * nz + k) * 4;
+        acc[0] += q[0], acc[1] += q[1];
+        if (k + 1 < nz) acc[2] += q[4 + 2], acc[3] += q[4 + 3]; /* pair (k, k+1) sits at k+1 */
+      }
+      mean[o * nz + k] = acc[1] > 0 ? acc[0] / acc[1] : 0.0;
+      diff[o * nz + k] = acc[3] > 0 ? acc[2] / acc[3] : 0.0;
+    }
+  free(part);
+  return bad;
+}
+
 #undef E
 #undef FN
 #undef R

@@ -105,6 +105,25 @@ static void test_library(void) {
     err = fmax(err, fabs(rd[i] - r / 1026.0 * mask[i]));
   }
   check("S-EOS rd vs closed form (max abs error)", err, 0.0, 1e-15);
+  { /* fused sigma0 profiles against means of the rhop just computed */
+    double mean[NZ], diff[NZ], want, wantd, cnt, cntd;
+    T[N * NZ - 2] = 30.0;
+    nemoml_eos_insitu_f64(&p, NZ, NZ, N, T, S, z, 0, mask, rd, rhop);
+    nemoml_eos_sigma0_profiles_f64(&p, 1, NZ, N, T, S, mask, mean, diff);
+    err = 0.0;
+    for (k = 0; k < NZ; ++k) {
+      want = wantd = cnt = cntd = 0.0;
+      for (i = 0; i < N; ++i) {
+        const int j = k * N + i;
+        want += mask[j] * (rhop[j] - 1000.0), cnt += mask[j];
+        if (k + 1 < NZ && mask[j] * mask[j + N] != 0)
+          wantd += (rhop[j] - 1000.0) - (rhop[j + N] - 1000.0), cntd += 1;
+      }
+      err = fmax(err, fabs(mean[k] - want / cnt));
+      err = fmax(err, fabs(diff[k] - (cntd ? wantd / cntd : 0.0)));
+    }
+    check("sigma0 profiles vs two-pass means (max error)", err, 0.0, 1e-12);
+  }
   nemoml_eos_insitu_f32(&p, NZ, NZ, N, Tf, Sf, zf, 0, NULL, rdf, rhopf);
   check("S-EOS rhop f32 vs f64", rhopf[4], rhop[4], 1e-6);
 

@@ -70,3 +70,18 @@ def test_level_means_single_field_and_dry_level():
     m[0, 0, 0] = 0
     np.testing.assert_allclose(eos.level_means(f, m), [f[0].ravel()[1:].mean(), 0.0])
     np.testing.assert_allclose(eos.level_diff_means(f, m), [0.0, 0.0])
+
+
+def test_fused_profiles_equal_two_pass_f32_f64_and_ignore_land_nan(gyre):
+    T, S, tmask, _ = gyre
+    T, S = T.copy(), S.copy()
+    T[:, tmask == 0] = np.nan  # land NaN must not leak into the sums
+    for e in (EOS("eos80"), EOS("seos")):
+        for dt in (np.float64, np.float32):
+            Tt, St = T.astype(dt), S.astype(dt)
+            sig = np.where(tmask == 1, eos.sigma0(np.nan_to_num(Tt), St, 0.0, e), 0)
+            mean, diff = eos.sigma0_profiles(Tt, St, tmask, e)
+            tol = 1e-12 if dt == np.float64 else 1e-4
+            np.testing.assert_allclose(mean, eos.level_means(sig, tmask), rtol=0, atol=tol)
+            np.testing.assert_allclose(diff, eos.level_diff_means(sig, tmask), rtol=0, atol=tol)
+            assert np.isfinite(mean).all() and np.isfinite(diff).all()

@@ -30,6 +30,8 @@ int64_t nemoml_eos_rab_{s}(const nemoml_eos_params *, int64_t, int64_t, int64_t,
     const {t} *, const {t} *, int32_t, const {t} *, {t} *, {t} *);
 int64_t nemoml_eos_bn2_{s}(const nemoml_eos_params *, int64_t, int64_t, int64_t, const {t} *,
     const {t} *, const {t} *, const {t} *, const {t} *, int32_t, const {t} *, {t} *);
+int64_t nemoml_eos_sigma0_profiles_{s}(const nemoml_eos_params *, int64_t, int64_t, int64_t,
+    const {t} *, const {t} *, const {t} *, double *, double *);
 """
         for s, t in (("f64", "double"), ("f32", "float"))
     )

@@ -7,9 +7,12 @@ Means run over the wet points of the last two axes (y, x); a level with no wet p
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from nemoml.eos.core import _real, sigma0
+from nemoml.eos import _lib
+from nemoml.eos.core import _dtype, _full, _real, _report, _shape
 from nemoml.eos.params import EOS
 
 
@@ -47,6 +50,32 @@ def level_diff_means(field, tmask) -> np.ndarray:
 
 
 def sigma0_profiles(T, S, tmask, eos: EOS) -> tuple[np.ndarray, np.ndarray]:
-    """(C1, C2) profiles: per-level masked means of sigma0 and of its vertical difference."""
-    sig = sigma0(T, S, 0.0, eos, tmask)
-    return level_means(sig, tmask), level_diff_means(sig, tmask)
+    """(C1, C2) profiles: per-level masked means of sigma0 and of its vertical difference.
+
+    One fused C pass (sigma0 is never stored): ``(..., z, y, x) -> (..., z)`` twice, float64.
+    Equals ``level_means(sigma0(...))`` and ``level_diff_means(sigma0(...))``; NaN on land is
+    ignored, NaN at a wet point propagates to its level and is reported.
+    """
+    if not isinstance(eos, EOS):
+        raise TypeError(f"nemoml.eos.sigma0_profiles: eos must be an EOS, got {type(eos).__name__}")
+    T, S, m = _real("T", T), _real("S", S), _real("tmask", tmask)
+    shape = _shape("sigma0_profiles", T=T, S=S, tmask=m)
+    if len(shape) < 3:
+        raise ValueError(f"nemoml.eos.sigma0_profiles: fields must be (..., z, y, x), got {shape}")
+    dtype = _dtype(T, S)
+    Tc, Sc, mc = (_full(a, shape, dtype) for a in (T, S, m))
+    nz, n = shape[-3], shape[-2] * shape[-1]
+    nout = math.prod(shape[:-3])
+    mean, diff = np.zeros(shape[:-2]), np.zeros(shape[:-2])
+    sfx = "f64" if dtype == np.float64 else "f32"
+    kernel = getattr(_lib.cpu()[1], f"nemoml_eos_sigma0_profiles_{sfx}")
+    args = [_lib.ptr(a) for a in (Tc, Sc, mc)]
+    out = (
+        _lib.ffi().cast("double *", mean.ctypes.data),
+        _lib.ffi().cast("double *", diff.ctypes.data),
+    )
+    bad = kernel(_lib.params(eos), nout, nz, n, *args, *out) if nout and nz else 0
+    if bad < 0:
+        raise MemoryError("nemoml.eos.sigma0_profiles: out of memory for the partial sums")
+    _report("sigma0_profiles", bad, Tc, Sc, mc)
+    return mean, diff
