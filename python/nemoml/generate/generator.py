@@ -162,7 +162,7 @@ class Generator:
             x = self.run(n, seed + r, steps, sampler, eta, cset, state.lam, progress=progress)
             state.update(x, self.mask)
         if targets is None:
-            self.duals[self._key(constraints, sampler, steps, eta)] = cset.split(state.lam)
+            self.duals[self._key(constraints, sampler, steps, eta)] = cset.split(state.best)
         return state
 
     def _key(self, constraints, sampler, steps, eta) -> str:
@@ -205,7 +205,7 @@ class Generator:
                 lam = cset.join(self.duals[key])
             else:
                 lam = self.calibrate(constraints, steps, sampler, eta, rounds=dual_rounds,
-                                     seed=seed + 7_919, targets=targets).lam
+                                     seed=seed + 7_919, targets=targets).best
         cond = self.encode_condition(condition) if condition else None
         x = self.run(n, seed, steps, sampler, eta, cset, lam, cond, batch_size, progress)
         return self.layout.decode(x)

@@ -67,7 +67,7 @@ def jacobian_gram(cset: ConstraintSet, x: torch.Tensor, mask: torch.Tensor) -> t
             # each row b overlaps at most the probe member within one level of it
             dist = (level[:, None] - level[probe][None, :]).abs()
             near, which = dist.min(1)
-            rows = torch.flatnonzero(near <= 1)
+            rows = torch.nonzero(near <= 1).flatten()
             jac[rows, torch.as_tensor(probe)[which[rows]]] = col[rows]
     return 0.5 * (jac + jac.T)
 def guidance_shift(cset: ConstraintSet, lam: torch.Tensor, x0: torch.Tensor) -> torch.Tensor:
@@ -80,7 +80,14 @@ def guidance_shift(cset: ConstraintSet, lam: torch.Tensor, x0: torch.Tensor) -> 
 
 
 class DualState:
-    """Duals, per-constraint gains and the history of residuals across runs."""
+    """Duals, per-constraint gains and the history of residuals across runs.
+
+    Each run's residual is scored by a merit (RMS of residuals scaled by the first run's
+    Jacobian diagonal; satisfied inequalities count 0). A run that scores worse than the best
+    one so far is rejected: the duals go back half-way towards the best ones (backtracking),
+    which keeps infeasible or inconsistent targets from blowing the duals up. ``best`` holds
+    the duals of the best run, the ones to sample with.
+    """
 
     def __init__(self, cset: ConstraintSet, lam: torch.Tensor | None = None,
                  gain: float = 1.0):
@@ -88,18 +95,27 @@ class DualState:
         k = cset.size
         self.lam = torch.zeros(k, dtype=torch.float64) if lam is None else lam.clone()
         self.gain = torch.full((k,), float(gain), dtype=torch.float64)
-        self._last: tuple | None = None
+        self._best: dict | None = None
+        self._scale: torch.Tensor | None = None
         self.history: list[dict] = []
 
+    @property
+    def best(self) -> torch.Tensor:
+        return self.lam if self._best is None else self._best["lam"]
+
+    def merit(self, r: torch.Tensor) -> float:
+        r = torch.where(self.cset.is_ineq, r.clamp_min(0), r)
+        return float(torch.sqrt(torch.mean((r * self._scale) ** 2)))
+
     def _fit_gain(self, r: torch.Tensor) -> None:
-        """Secant estimate of each constraint's gain from the last dual change."""
-        r_prev, lam_prev, jac_prev = self._last
-        pred = -(jac_prev @ (self.lam - lam_prev))
+        """Secant estimate of each constraint's gain from the last accepted dual change."""
+        best = self._best
+        pred = -(best["jac"] @ (self.lam - best["lam"]))
         for g in np.unique(self.cset.group):
             sel = torch.as_tensor(self.cset.group == g)
             denom = float((pred[sel] ** 2).sum())
             if denom > 0:
-                fit = float(((r - r_prev)[sel] * pred[sel]).sum()) / denom
+                fit = float(((r - best["r"])[sel] * pred[sel]).sum()) / denom
                 self.gain[sel] = min(max(fit, 0.25), 100.0)
 
     def update(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -107,10 +123,20 @@ class DualState:
         with torch.no_grad():
             r = self.cset(x.to(torch.float64)).mean(0)
         self.history.append(self.cset.split(r))
-        jac = jacobian_gram(self.cset, x, mask)
-        if self._last is not None:
+        jac = None
+        if self._scale is None:
+            jac = jacobian_gram(self.cset, x, mask)
+            d = jac.diagonal().clamp_min(0)
+            self._scale = (d + 1e-9 * d.max().clamp_min(1e-300)).sqrt()
+        merit = self.merit(r)
+        best = self._best
+        if best is not None and merit > best["merit"]:
+            self.lam = best["lam"] + 0.5 * (self.lam - best["lam"])
+            return r
+        if best is not None:
             self._fit_gain(r)
-        self._last = (r, self.lam.clone(), jac)
+        jac = jacobian_gram(self.cset, x, mask) if jac is None else jac
+        self._best = {"merit": merit, "lam": self.lam.clone(), "r": r, "jac": jac}
         a = self.gain[:, None] * jac
         diag = a.diagonal().clamp_min(0)
         # Jacobi scaling keeps components with very different units (kg m-3, s-2) comparable;
