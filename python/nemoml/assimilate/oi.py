@@ -3,7 +3,7 @@
 ``B(dt, dr) = sigma_b^2 exp(-(dt / Lt)^2 - (dr / Lx)^2)``, ``R = sigma_o^2 I`` on gridded obs,
 analysis ``x = B H^T (H B H^T + R)^{-1} y`` about a zero mean (the QG field has zero mean).
 The dual system is solved by conjugate gradients, applying ``B`` with FFTs in space (periodic,
-or zero-padded by 3 Lx) and a dense product in time; :func:`oi_dense` solves it exactly for
+or zero-padded by 5 Lx) and a dense product in time; :func:`oi_dense` solves it exactly for
 checks. Defaults follow the DC-2020a baseline OI (Lt = 7 d, Lx = 1 deg, about 100 km, obs
 within +/- 14 d), with the signal and noise variances of this OSSE.
 """
@@ -30,6 +30,16 @@ class OIConfig:
         return asdict(self)
 
 
+def gauss_1d(d: np.ndarray, period: float, length: float, periodic: bool) -> np.ndarray:
+    """``exp(-(d / L)^2)``; on a periodic axis summed over the images ``d + m * period``, which
+    keeps the covariance positive definite however large ``L`` is against the domain."""
+    if not periodic:
+        d = np.minimum(np.abs(d), period - np.abs(d))  # circulant embedding of the padded grid
+        return np.exp(-((d / length) ** 2))
+    m = np.arange(-3, 4)[:, None] if length < period else np.arange(-12, 13)[:, None]
+    return np.exp(-(((d[None, :] + m * period) / length) ** 2)).sum(axis=0)
+
+
 class GaussianCovariance:
     """Apply the space-time Gaussian ``B`` to fields shaped (time, ny, nx)."""
 
@@ -37,12 +47,11 @@ class GaussianCovariance:
         self.shape = (nt, ny, nx)
         t = np.arange(nt)
         self.ct = np.exp(-(((t[:, None] - t[None, :]) / cfg.lt_days) ** 2))
-        pad = 0 if periodic else int(np.ceil(3 * cfg.lx_km / dx))
+        pad = 0 if periodic else int(np.ceil(5 * cfg.lx_km / dx))  # wrap weight < exp(-25)
         self.full = (ny + pad, nx + pad)
-        dy_ = np.minimum(np.arange(self.full[0]), self.full[0] - np.arange(self.full[0])) * dx
-        dx_ = np.minimum(np.arange(self.full[1]), self.full[1] - np.arange(self.full[1])) * dx
-        kern = np.exp(-(dy_[:, None] ** 2 + dx_[None, :] ** 2) / cfg.lx_km**2)
-        self.spec = fft.rfft2(kern) * cfg.sigma_b**2
+        gy = gauss_1d(np.arange(self.full[0]) * dx, self.full[0] * dx, cfg.lx_km, periodic)
+        gx = gauss_1d(np.arange(self.full[1]) * dx, self.full[1] * dx, cfg.lx_km, periodic)
+        self.spec = fft.rfft2(gy[:, None] * gx[None, :]) * cfg.sigma_b**2
 
     def __call__(self, f: np.ndarray) -> np.ndarray:
         nt, ny, nx = self.shape
@@ -104,14 +113,16 @@ def oi_dense(obs: np.ndarray, mask: np.ndarray, dx: float, cfg: OIConfig = OICon
     pts = np.stack([t.ravel(), j.ravel() * dx, i.ravel() * dx], axis=1).astype(np.float64)
     sel = mask.ravel()
 
-    def dist(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
-        d = np.abs(a[:, None] - b[None, :])
-        return np.minimum(d, n * dx - d) if periodic else d
+    def axis(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+        d = (a[:, None] - b[None, :]).ravel()
+        if periodic:
+            return gauss_1d(d, n * dx, cfg.lx_km, True).reshape(a.size, b.size)
+        return np.exp(-((d / cfg.lx_km) ** 2)).reshape(a.size, b.size)
 
     def cov(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         dt = a[:, 0, None] - b[None, :, 0]
-        r2 = dist(a[:, 1], b[:, 1], ny) ** 2 + dist(a[:, 2], b[:, 2], nx) ** 2
-        return cfg.sigma_b**2 * np.exp(-((dt / cfg.lt_days) ** 2) - r2 / cfg.lx_km**2)
+        space = axis(a[:, 1], b[:, 1], ny) * axis(a[:, 2], b[:, 2], nx)
+        return cfg.sigma_b**2 * np.exp(-((dt / cfg.lt_days) ** 2)) * space
 
     po = pts[sel]
     hbht = cov(po, po) + cfg.sigma_o**2 * np.eye(po.shape[0])
