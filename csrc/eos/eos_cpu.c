@@ -1,9 +1,8 @@
 /* CPU kernels of libnemoml_eos: OpenMP over blocks of points, vectorised inner loops.
  *
  * Work is cut into blocks of at most NEMOML_BLK points inside one row (so one depth per block
- * when depth is given per level); each block runs one branch-free loop. Absent inputs
- * (per-level depth, no mask) and skipped outputs go through small per-thread buffers, which
- * stay in L1 and keep the loop free of branches. Blocks are handed out dynamically, so a core
+ * when depth is given per level); each block runs one branch-free loop specialised for its
+ * layout. Outputs not asked for go to small per-thread buffers that stay in L1. Blocks are handed out dynamically, so a core
  * slowed by other work on a shared machine does not hold the other back. The hot loops are cloned for AVX2 and
  * AVX-512 and picked at load time; no FMA contraction (-ffp-contract=off) keeps NEMO parity.
  */

@@ -3,57 +3,49 @@
 #define FN(name) NEMOML_CAT(name, NEMOML_SFX)
 #define E FN(nemoml_eos_)
 
-/* one block of m <= NEMOML_BLK points, all pointers valid (buffers stand in for absent ones) */
-NEMOML_CLONES static R FN(insitu_block_)(const E *e, int64_t m, const R *restrict T,
-                                         const R *restrict S, const R *restrict z,
-                                         const R *restrict tm, R *restrict rd,
-                                         R *restrict rhop) {
-  R bad = 0;
-  int64_t i;
-  if (e->kind == NEMOML_EOS_SEOS) {
-    for (i = 0; i < m; ++i) {
-      R a, b;
-      FN(nemoml_seos_insitu_)(e, T[i], S[i], z[i], tm[i], &a, &b);
-      rd[i] = a, rhop[i] = b;
-      bad += FN(nemoml_eos_bad_)(T[i], S[i], tm[i]);
-    }
-  } else {
-    for (i = 0; i < m; ++i) {
-      R a, b;
-      FN(nemoml_poly_insitu_)(e, T[i], S[i], z[i], tm[i], &a, &b);
-      rd[i] = a, rhop[i] = b;
-      bad += FN(nemoml_eos_bad_)(T[i], S[i], tm[i]);
-    }
+/* One block of m <= NEMOML_BLK points of op (insitu or rab). seos, zfull and masked are
+ * constants once inlined, so each combination is its own branch-free vector loop: depth given
+ * per level is the scalar zk, and without a mask no mask is read or multiplied. */
+#define NEMOML_BLOCK(op)                                                                      \
+  static inline __attribute__((always_inline)) R FN(op##_loop_)(                             \
+      const E *e, const int seos, const int zfull, const int masked, int64_t m,              \
+      const R *restrict T, const R *restrict S, const R *restrict z, R zk,                   \
+      const R *restrict tm, R *restrict o1, R *restrict o2) {                                \
+    R bad = 0;                                                                               \
+    int64_t i;                                                                               \
+    for (i = 0; i < m; ++i) {                                                                \
+      const R zi = zfull ? z[i] : zk, mi = masked ? tm[i] : (R)1;                            \
+      R a, b;                                                                                \
+      if (seos)                                                                              \
+        FN(nemoml_seos_##op##_)(e, T[i], S[i], zi, mi, &a, &b);                              \
+      else                                                                                   \
+        FN(nemoml_poly_##op##_)(e, T[i], S[i], zi, mi, &a, &b);                              \
+      o1[i] = a, o2[i] = b;                                                                  \
+      bad += FN(nemoml_eos_bad_)(T[i], S[i], mi);                                            \
+    }                                                                                        \
+    return bad;                                                                              \
+  }                                                                                          \
+  NEMOML_CLONES static R FN(op##_block_)(const E *e, int zfull, int64_t m, const R *T,       \
+                                         const R *S, const R *z, R zk, const R *tm, R *o1,   \
+                                         R *o2) {                                            \
+    switch ((e->kind == NEMOML_EOS_SEOS) * 4 + (zfull != 0) * 2 + (tm != NULL)) {            \
+    case 0: return FN(op##_loop_)(e, 0, 0, 0, m, T, S, z, zk, tm, o1, o2);                   \
+    case 1: return FN(op##_loop_)(e, 0, 0, 1, m, T, S, z, zk, tm, o1, o2);                   \
+    case 2: return FN(op##_loop_)(e, 0, 1, 0, m, T, S, z, zk, tm, o1, o2);                   \
+    case 3: return FN(op##_loop_)(e, 0, 1, 1, m, T, S, z, zk, tm, o1, o2);                   \
+    case 4: return FN(op##_loop_)(e, 1, 0, 0, m, T, S, z, zk, tm, o1, o2);                   \
+    case 5: return FN(op##_loop_)(e, 1, 0, 1, m, T, S, z, zk, tm, o1, o2);                   \
+    case 6: return FN(op##_loop_)(e, 1, 1, 0, m, T, S, z, zk, tm, o1, o2);                   \
+    default: return FN(op##_loop_)(e, 1, 1, 1, m, T, S, z, zk, tm, o1, o2);                  \
+    }                                                                                        \
   }
-  return bad;
-}
 
-NEMOML_CLONES static R FN(rab_block_)(const E *e, int64_t m, const R *restrict T,
-                                      const R *restrict S, const R *restrict z,
-                                      const R *restrict tm, R *restrict alpha,
-                                      R *restrict beta) {
-  R bad = 0;
-  int64_t i;
-  if (e->kind == NEMOML_EOS_SEOS) {
-    for (i = 0; i < m; ++i) {
-      R a, b;
-      FN(nemoml_seos_rab_)(e, T[i], S[i], z[i], tm[i], &a, &b);
-      alpha[i] = a, beta[i] = b;
-      bad += FN(nemoml_eos_bad_)(T[i], S[i], tm[i]);
-    }
-  } else {
-    for (i = 0; i < m; ++i) {
-      R a, b;
-      FN(nemoml_poly_rab_)(e, T[i], S[i], z[i], tm[i], &a, &b);
-      alpha[i] = a, beta[i] = b;
-      bad += FN(nemoml_eos_bad_)(T[i], S[i], tm[i]);
-    }
-  }
-  return bad;
-}
+NEMOML_BLOCK(insitu)
+NEMOML_BLOCK(rab)
+#undef NEMOML_BLOCK
 
-typedef R (*FN(block_fn_))(const E *, int64_t, const R *, const R *, const R *, const R *, R *,
-                           R *);
+typedef R (*FN(block_fn_))(const E *, int, int64_t, const R *, const R *, const R *, R,
+                           const R *, R *, R *);
 
 /* shared driver of insitu and rab: blocks over rows, buffers for absent arrays */
 static int64_t FN(pointwise_)(FN(block_fn_) block, const nemoml_eos_params *p, int64_t nrow,
@@ -66,19 +58,13 @@ static int64_t FN(pointwise_)(FN(block_fn_) block, const nemoml_eos_params *p, i
   FN(nemoml_eos_setup_)(&e, p);
 #pragma omp parallel reduction(+ : bad) if (nrow * n >= NEMOML_PAR_MIN)
   {
-    R zbuf[NEMOML_BLK], ones[NEMOML_BLK], sink1[NEMOML_BLK], sink2[NEMOML_BLK];
-    int64_t i;
-    for (i = 0; i < NEMOML_BLK; ++i) ones[i] = 1;
+    R sink1[NEMOML_BLK], sink2[NEMOML_BLK]; /* stand-ins for outputs not asked for */
 #pragma omp for schedule(dynamic, 4)
     for (b = 0; b < nrow * nb; ++b) {
       const int64_t r = b / nb, i0 = r * n + (b % nb) * NEMOML_BLK;
       const int64_t m = (b % nb == nb - 1) ? n - (b % nb) * NEMOML_BLK : NEMOML_BLK;
-      const R *zp = zbuf;
-      if (zfull)
-        zp = z + i0;
-      else
-        for (i = 0; i < m; ++i) zbuf[i] = z[r % nz];
-      bad += (int64_t)block(&e, m, T + i0, S + i0, zp, mask ? mask + i0 : ones,
+      bad += (int64_t)block(&e, zfull, m, T + i0, S + i0, zfull ? z + i0 : NULL,
+                            zfull ? (R)0 : z[r % nz], mask ? mask + i0 : NULL,
                             out1 ? out1 + i0 : sink1, out2 ? out2 + i0 : sink2);
     }
   }
@@ -147,7 +133,7 @@ int64_t FN(nemoml_eos_bn2_)(const nemoml_eos_params *p, int64_t nout, int64_t nz
           for (i = 0; i < m; ++i) n2[i0 + i] = 0;
           continue;
         }
-        FN(rab_block_)(&e, m, T + i0, S + i0, gt, ones, ak, bk);
+        FN(rab_block_)(&e, 1, m, T + i0, S + i0, gt, (R)0, NULL, ak, bk);
         if (k == 0) {
           for (i = 0; i < m; ++i) n2[i0 + i] = 0;
           continue;
