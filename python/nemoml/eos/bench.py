@@ -128,7 +128,7 @@ def run(args) -> dict:
 
     quick = bool(getattr(args, "quick", False))
     n = 200_000 if quick else 10_000_000
-    reps = 2 if quick else 7
+    reps = 2 if quick else 10
     rng = np.random.default_rng(0)
     res: dict = {"n_points": n, "threads": int(_lib.cpu()[1].nemoml_eos_threads())}
     res["cpu_count"] = os.cpu_count()
