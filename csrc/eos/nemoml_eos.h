@@ -99,6 +99,18 @@ int32_t nemoml_eos_cuda_rab_f32(const nemoml_eos_params *p, int64_t nrow, int64_
                                 const float *T, const float *S, const float *z, int32_t zfull,
                                 const float *mask, float *alpha, float *beta,
                                 unsigned long long *bad, void *stream);
+/* N^2 as nemoml_eos_bn2_*: one thread per column, levels in order, alpha/beta kept in
+ * registers between levels */
+int32_t nemoml_eos_cuda_bn2_f64(const nemoml_eos_params *p, int64_t nout, int64_t nz, int64_t n,
+                                const double *T, const double *S, const double *gdept,
+                                const double *gdepw, const double *e3w, int32_t zfull,
+                                const double *wmask, double *n2, unsigned long long *bad,
+                                void *stream);
+int32_t nemoml_eos_cuda_bn2_f32(const nemoml_eos_params *p, int64_t nout, int64_t nz, int64_t n,
+                                const float *T, const float *S, const float *gdept,
+                                const float *gdepw, const float *e3w, int32_t zfull,
+                                const float *wmask, float *n2, unsigned long long *bad,
+                                void *stream);
 /* synchronous host-array path: copies in, runs op (0 insitu: o1 = rd, o2 = rhop; 1 rab:
  * o1 = alpha, o2 = beta), copies out; *bad receives the range count */
 int32_t nemoml_eos_cuda_host_f64(int32_t op, const nemoml_eos_params *p, int64_t nrow, int64_t nz,
@@ -109,6 +121,16 @@ int32_t nemoml_eos_cuda_host_f32(int32_t op, const nemoml_eos_params *p, int64_t
                                  int64_t n, const float *T, const float *S, const float *z,
                                  int32_t zfull, const float *mask, float *o1, float *o2,
                                  int64_t *bad);
+/* synchronous host-array bn2 (arguments as nemoml_eos_bn2_*) */
+int32_t nemoml_eos_cuda_bn2_host_f64(const nemoml_eos_params *p, int64_t nout, int64_t nz,
+                                     int64_t n, const double *T, const double *S,
+                                     const double *gdept, const double *gdepw, const double *e3w,
+                                     int32_t zfull, const double *wmask, double *n2,
+                                     int64_t *bad);
+int32_t nemoml_eos_cuda_bn2_host_f32(const nemoml_eos_params *p, int64_t nout, int64_t nz,
+                                     int64_t n, const float *T, const float *S,
+                                     const float *gdept, const float *gdepw, const float *e3w,
+                                     int32_t zfull, const float *wmask, float *n2, int64_t *bad);
 
 #ifdef __cplusplus
 }

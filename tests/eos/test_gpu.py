@@ -41,3 +41,16 @@ def test_cuda_equals_cpu(kind, dtype, ocean):
             for c, g in zip(cpu, gpu, strict=True):
                 assert g.dtype == dtype
                 np.testing.assert_array_equal(g, c)  # --fmad=false: same rounding as the CPU
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not eos.gpu_available(), reason="no usable CUDA device")
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_cuda_bn2_equals_cpu(kind, dtype, gyre):
+    T, S, tmask, zt = gyre
+    wmask = tmask * np.concatenate([tmask[:1], tmask[:-1]])
+    args = [a.astype(dtype) for a in (T, S, zt["gdept_1d"], zt["gdepw_1d"], zt["e3w_1d"], wmask)]
+    cpu = eos.bn2(*args, EOS(kind))
+    gpu = eos.bn2(*args, EOS(kind), backend="cuda")
+    np.testing.assert_array_equal(gpu, cpu)

@@ -43,6 +43,9 @@ _CUDA = (
         f"""
 int32_t nemoml_eos_cuda_host_{s}(int32_t, const nemoml_eos_params *, int64_t, int64_t, int64_t,
     const {t} *, const {t} *, const {t} *, int32_t, const {t} *, {t} *, {t} *, int64_t *);
+int32_t nemoml_eos_cuda_bn2_host_{s}(const nemoml_eos_params *, int64_t, int64_t, int64_t,
+    const {t} *, const {t} *, const {t} *, const {t} *, const {t} *, int32_t, const {t} *,
+    {t} *, int64_t *);
 """
         for s, t in (("f64", "double"), ("f32", "float"))
     )

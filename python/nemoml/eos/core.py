@@ -120,13 +120,34 @@ def _report(fn: str, bad: int, T: np.ndarray, S: np.ndarray, mask: np.ndarray | 
     warnings.warn(f"nemoml.eos.{fn}: " + "; ".join(parts), EOSRangeWarning, stacklevel=3)
 
 
-def _pointwise(fn: str, op: int, T, S, depth, eos: EOS, mask, backend: str):
-    if not isinstance(eos, EOS):
-        raise TypeError(f"nemoml.eos.{fn}: eos must be an nemoml.eos.EOS, got {type(eos).__name__}")
+def _check_backend(fn: str, backend: str) -> None:
     if backend not in ("cpu", "cuda", "auto"):
         raise ValueError(
             f"nemoml.eos.{fn}: backend must be 'cpu', 'cuda' or 'auto', got {backend!r}"
         )
+
+
+def _run(fn: str, backend: str, size: int, gpu_name: str, gpu_args, cpu_name: str, cpu_args) -> int:
+    """Run the CUDA host-array kernel when asked for and usable (else, after one log line, the
+    CPU one); return the kernels' count of suspicious wet points."""
+    if not size:
+        return 0
+    gpu = _lib.cuda() if backend != "cpu" else None
+    if gpu is None:
+        return getattr(_lib.cpu()[1], cpu_name)(*cpu_args)
+    ffi, lib = gpu
+    bad = ffi.new("int64_t *")
+    err = getattr(lib, gpu_name)(*gpu_args, bad)
+    if err:
+        msg = ffi.string(lib.nemoml_eos_cuda_last_error()).decode()
+        raise RuntimeError(f"nemoml.eos.{fn}: CUDA error {err}: {msg}")
+    return bad[0]
+
+
+def _pointwise(fn: str, op: int, T, S, depth, eos: EOS, mask, backend: str):
+    if not isinstance(eos, EOS):
+        raise TypeError(f"nemoml.eos.{fn}: eos must be an nemoml.eos.EOS, got {type(eos).__name__}")
+    _check_backend(fn, backend)
     T, S = _real("T", T), _real("S", S)
     arrays = {"T": T, "S": S}
     if mask is not None:
@@ -140,19 +161,18 @@ def _pointwise(fn: str, op: int, T, S, depth, eos: EOS, mask, backend: str):
     o1, o2 = np.empty(shape, dtype), np.empty(shape, dtype)
     sfx = "f64" if dtype == np.float64 else "f32"
     p = _lib.params(eos)
-    gpu = _lib.cuda() if backend != "cpu" and nrow else None
     args = (p, nrow, nz, n, *map(_lib.ptr, (Tc, Sc, z)), int(zfull), _lib.ptr(mc))
-    if gpu is not None:
-        ffi, lib = gpu
-        bad = ffi.new("int64_t *")
-        err = getattr(lib, f"nemoml_eos_cuda_host_{sfx}")(op, *args, *map(_lib.ptr, (o1, o2)), bad)
-        if err:
-            msg = ffi.string(lib.nemoml_eos_cuda_last_error()).decode()
-            raise RuntimeError(f"nemoml.eos.{fn}: CUDA error {err}: {msg}")
-        bad = bad[0]
-    else:
-        kernel = getattr(_lib.cpu()[1], f"nemoml_eos_{('insitu', 'rab')[op]}_{sfx}")
-        bad = kernel(*args, *map(_lib.ptr, (o1, o2))) if nrow else 0
+    outs = tuple(map(_lib.ptr, (o1, o2)))
+    op_name = ("insitu", "rab")[op]
+    bad = _run(
+        fn,
+        backend,
+        nrow,
+        f"nemoml_eos_cuda_host_{sfx}",
+        (op, *args, *outs),
+        f"nemoml_eos_{op_name}_{sfx}",
+        (*args, *outs),
+    )
     _report(fn, bad, Tc, Sc, mc)
     return o1, o2
 
@@ -192,13 +212,14 @@ def rab(T, S, depth, eos: EOS, mask=None, *, backend: str = "cpu"):
     return _pointwise("rab", 1, T, S, depth, eos, mask, backend)
 
 
-def bn2(T, S, gdept, gdepw, e3w, wmask, eos: EOS) -> np.ndarray:
+def bn2(T, S, gdept, gdepw, e3w, wmask, eos: EOS, *, backend: str = "cpu") -> np.ndarray:
     """N² [s-2] on w-points as NEMO's ``bn2``, from alpha/beta (never density differences).
 
     Fields are ``(..., z, y, x)`` (or one ``(z,)`` column); ``gdept``, ``gdepw`` [m] and ``e3w``
     [m] are per level (1-D, length z) or broadcastable to the fields; ``wmask`` may be None.
-    Level 0 (surface) and the last level are 0, as in NEMO. CPU only.
+    Level 0 (surface) and the last level are 0, as in NEMO. ``backend`` as in :func:`insitu`.
     """
+    _check_backend("bn2", backend)
     if not isinstance(eos, EOS):
         raise TypeError(f"nemoml.eos.bn2: eos must be an nemoml.eos.EOS, got {type(eos).__name__}")
     T, S = _real("T", T), _real("S", S)
@@ -223,23 +244,10 @@ def bn2(T, S, gdept, gdepw, e3w, wmask, eos: EOS) -> np.ndarray:
     nout = math.prod(col) // (nz * n) if nz * n else 0
     n2 = np.empty(col, dtype)
     sfx = "f64" if dtype == np.float64 else "f32"
-    kernel = getattr(_lib.cpu()[1], f"nemoml_eos_bn2_{sfx}")
-    zp = [_lib.ptr(d) for d, _ in depths]
-    bad = (
-        kernel(
-            _lib.params(eos),
-            nout,
-            nz,
-            n,
-            _lib.ptr(Tc),
-            _lib.ptr(Sc),
-            *zp,
-            int(zfull),
-            _lib.ptr(wm),
-            _lib.ptr(n2),
-        )
-        if nout
-        else 0
+    args = (_lib.params(eos), nout, nz, n, _lib.ptr(Tc), _lib.ptr(Sc))
+    args += (*[_lib.ptr(d) for d, _ in depths], int(zfull), _lib.ptr(wm), _lib.ptr(n2))
+    bad = _run(
+        "bn2", backend, nout, f"nemoml_eos_cuda_bn2_host_{sfx}", args, f"nemoml_eos_bn2_{sfx}", args
     )
     _report("bn2", bad, Tc, Sc, wm)
     return n2.reshape(shape)
