@@ -84,3 +84,27 @@ def test_torch_bad_inputs():
         te.rhd(torch.zeros(3, dtype=torch.int64), torch.zeros(3), 0.0, e)
     with pytest.raises(ValueError, match="levels"):
         te.rhd(torch.zeros(2, 3, 4), torch.zeros(2, 3, 4), torch.zeros(5), e)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_fused_c_density_values_and_grads(kind, dtype, gyre):
+    from nemoml.eos.torch_fused import fused_rhd, fused_sigma0
+
+    T, S, tmask, zt = gyre
+    e = EOS(kind)
+    tT, tS = _t(T, dtype, grad=True), _t(S, dtype, grad=True)
+    m, z = _t(tmask, dtype), _t(zt["gdept_1d"], dtype)
+    f64 = dtype == torch.float64
+    tol = 1e-8 if f64 else 1e-3  # gradients, relative to their largest value
+    pairs = (  # values to within 1e-12 (f64) or 1e-3 kg m-3 (f32)
+        (fused_rhd(tT, tS, z, e, m), te.rhd(tT, tS, z, e, m), 1e-12 if f64 else 1e-3 / 1026),
+        (fused_sigma0(tT, tS, e, m), te.sigma0(tT, tS, 0.0, e, m), 1e-9 if f64 else 1e-3),
+    )
+    for fused, plain, atol in pairs:
+        assert fused.dtype == dtype
+        assert (fused - plain).abs().max() <= atol
+        g_fused = torch.autograd.grad(fused.sum(), (tT, tS))
+        g_plain = torch.autograd.grad(plain.sum(), (tT, tS))
+        for a, b in zip(g_fused, g_plain, strict=True):
+            assert (a - b).abs().max() <= tol * b.abs().max()

@@ -94,6 +94,7 @@ def _torch(n: int, reps: int, compile_too: bool) -> dict:
 
     from nemoml.eos import EOS
     from nemoml.eos import torch_eos as te
+    from nemoml.eos.torch_fused import fused_rhd
 
     e = EOS("teos10")
     out: dict = {}
@@ -105,6 +106,8 @@ def _torch(n: int, reps: int, compile_too: bool) -> dict:
             out[f"torch_eager_{name}_ns"] = _best(call, reps) / n * 1e9
         call = functools.partial(_fwd_bwd, te.rhd, tT.clone().requires_grad_(True), tS, tz, e)
         out[f"torch_eager_fwd_bwd_{name}_ns"] = _best(call, reps) / n * 1e9
+        call = functools.partial(_fwd_bwd, fused_rhd, tT.clone().requires_grad_(True), tS, tz, e)
+        out[f"torch_fused_c_fwd_bwd_{name}_ns"] = _best(call, reps) / n * 1e9
         if not compile_too:
             continue
         try:
