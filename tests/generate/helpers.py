@@ -54,3 +54,34 @@ def gaussian_posterior_step(x_t, x0, ab_t, ab_prev):
     coeft = math.sqrt(1 - beta_t) * (1 - ab_prev) / (1 - ab_t)
     var = (1 - ab_prev) / (1 - ab_t) * beta_t
     return coef0 * x0 + coeft * x_t, var
+
+
+def write_mesh_mask(path, grid: GridInfo) -> None:
+    """A NEMO-style mesh_mask.nc for ``grid`` (the variables the generator reads)."""
+    import netCDF4
+
+    nz, ny, nx = grid.shape
+    with netCDF4.Dataset(path, "w") as ds:
+        ds.createDimension("time_counter", None)
+        ds.createDimension("nav_lev", nz)
+        ds.createDimension("y", ny)
+        ds.createDimension("x", nx)
+        for name in ("tmask", "umask", "vmask"):
+            ds.createVariable(name, "i1", ("time_counter", "nav_lev", "y", "x"))[:] = \
+                getattr(grid, name)[None].astype(np.int8)
+        for name, arr in (("gdept_1d", grid.gdept), ("gdepw_1d", grid.gdepw),
+                          ("e3t_1d", grid.e3t), ("e3w_1d", grid.e3w)):
+            ds.createVariable(name, "f8", ("time_counter", "nav_lev"))[:] = arr[None]
+        for name, arr in (("e1t", np.sqrt(grid.area)), ("e2t", np.sqrt(grid.area)),
+                          ("gphit", grid.lat)):
+            ds.createVariable(name, "f8", ("time_counter", "y", "x"))[:] = arr[None]
+
+
+def tiny_config(database, mesh_mask, out, **kw):
+    from nemoml.generate.train import TrainConfig
+
+    base = dict(database=str(database), mesh_mask=str(mesh_mask), out=str(out), base=8,
+                mults=(1, 2), steps=3, batch=2, val_fraction=0.34, val_every=2, ckpt_every=2,
+                pt2=False)
+    base.update(kw)
+    return TrainConfig(**base)

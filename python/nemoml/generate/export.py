@@ -56,7 +56,9 @@ def export(out_dir, net: torch.nn.Module, layout: Layout, density: Density, sche
     files = {"torchscript": TS_FILE}
     if pt2:
         try:
-            program = torch.export.export(net, example)
+            batch = torch.export.Dim("batch", min=1, max=4096)
+            dynamic = {"x": {0: batch}, "t": {0: batch}, "mask": None}
+            program = torch.export.export(net, example, dynamic_shapes=dynamic)
             atomic_write(out_dir / PT2_FILE, lambda p: torch.export.save(program, p))
             files["pt2"] = PT2_FILE
         except Exception as err:  # noqa: BLE001 - .pt2 is optional; TorchScript always works

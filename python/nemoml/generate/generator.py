@@ -77,13 +77,15 @@ class Generator:
                 raise KeyError(f"condition on {var!r}, which the model does not generate")
             values = np.asarray(values, np.float64)
             obs = np.asarray(obs, bool)
+            want = lay.grid.shape[1:] if var == "SSH" else lay.grid.shape
+            if values.shape != want or obs.shape != want:
+                raise ValueError(
+                    f"condition {var}: shape {values.shape} (mask {obs.shape}), expected {want}"
+                )
             if var != "SSH":
                 values, obs = values[lay.levels], obs[lay.levels]
             else:
                 values, obs = values[None], obs[None]
-            want = (lay.slices[var].stop - lay.slices[var].start, lay.ny, lay.nx)
-            if values.shape != want or obs.shape != want:
-                raise ValueError(f"condition {var}: shape {values.shape}, expected {want}")
             sl = lay.slices[var]
             ocean = lay.mask[sl, : lay.ny, : lay.nx]
             obs = obs & ocean
@@ -103,7 +105,8 @@ class Generator:
             cset: ConstraintSet | None = None, lam: torch.Tensor | None = None,
             condition=None, batch_size: int = 16, progress: bool = False) -> torch.Tensor:
         """Normalised samples (n, C, H, W). Sample ``i`` uses its own noise stream seeded by
-        ``(seed, i)``, so results do not depend on ``batch_size``."""
+        ``(seed, i)``, so results do not depend on ``batch_size`` (beyond float32 rounding of
+        batched convolutions)."""
         if sampler not in SAMPLERS:
             raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
         if sampler == "ddpm":

@@ -24,7 +24,6 @@ import math
 
 import numpy as np
 import torch
-from torch.func import jvp, vjp
 
 from nemoml.generate.constraints import ConstraintSet
 
@@ -48,27 +47,32 @@ def jacobian_gram(cset: ConstraintSet, x: torch.Tensor, mask: torch.Tensor) -> t
     Components of one class four or more levels apart have disjoint supports, so one
     vector-Jacobian and one Jacobian-vector product recover a whole comb of columns.
     """
-    x = x.detach().to(torch.float64)
+    x = x.detach().to(torch.float64).requires_grad_(True)
     m = mask.to(torch.float64)
-    h, pull = vjp(cset, x)
-    k = h.shape[1]
-    jac = torch.zeros(k, k, dtype=torch.float64)
-    level = torch.as_tensor(cset.level)
-    for c in np.unique(cset.klass):
-        for r in range(4):
-            probe = np.flatnonzero((cset.klass == c) & (cset.level % 4 == r))
-            if probe.size == 0:
-                continue
-            cot = torch.zeros_like(h)
-            cot[:, probe] = 1.0
-            (u,) = pull(cot)
-            _, jv = jvp(cset, (x,), (u * m,))
-            col = jv.mean(0)
-            # each row b overlaps at most the probe member within one level of it
-            dist = (level[:, None] - level[probe][None, :]).abs()
-            near, which = dist.min(1)
-            rows = torch.nonzero(near <= 1).flatten()
-            jac[rows, torch.as_tensor(probe)[which[rows]]] = col[rows]
+    with torch.enable_grad():
+        h = cset(x)
+        # J^T v with v a free variable: differentiating it in v gives J u (double backward,
+        # much cheaper here than forward-mode AD through the EOS polynomial)
+        v = torch.zeros_like(h, requires_grad=True)
+        (jtv,) = torch.autograd.grad(h, x, grad_outputs=v, create_graph=True)
+        k = h.shape[1]
+        jac = torch.zeros(k, k, dtype=torch.float64)
+        level = torch.as_tensor(cset.level)
+        for c in np.unique(cset.klass):
+            for r in range(4):
+                probe = np.flatnonzero((cset.klass == c) & (cset.level % 4 == r))
+                if probe.size == 0:
+                    continue
+                cot = torch.zeros_like(h)
+                cot[:, probe] = 1.0
+                (u,) = torch.autograd.grad(h, x, grad_outputs=cot, retain_graph=True)
+                (jv,) = torch.autograd.grad(jtv, v, grad_outputs=u * m, retain_graph=True)
+                col = jv.mean(0)
+                # each row b overlaps at most the probe member within one level of it
+                dist = (level[:, None] - level[probe][None, :]).abs()
+                near, which = dist.min(1)
+                rows = torch.nonzero(near <= 1).flatten()
+                jac[rows, torch.as_tensor(probe)[which[rows]]] = col[rows]
     return 0.5 * (jac + jac.T)
 def guidance_shift(cset: ConstraintSet, lam: torch.Tensor, x0: torch.Tensor) -> torch.Tensor:
     """``grad_x0 sum_states lam . h(x0)`` in the dtype of ``x0``."""

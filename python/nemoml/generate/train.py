@@ -51,6 +51,7 @@ class TrainConfig:
     val_every: int = 250
     ckpt_every: int = 500
     threads: int | None = None
+    pt2: bool = True
 
 
 def build(cfg: TrainConfig):
@@ -155,6 +156,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
                           "history": history, "n_train_states": int(x_train.shape[0]),
                           "n_val_states": int(x_val.shape[0]),
                           "seconds": time.perf_counter() - t0}}
-    meta = export(out, ema, layout, density, sched, targets, model_config, extra=extra)
+    meta = export(out, ema, layout, density, sched, targets, model_config, extra=extra,
+                  pt2=cfg.pt2)
     atomic_write(out / "history.json", lambda p: Path(p).write_text(json.dumps(history)))
     return {"export": str(meta), "steps": step, "history": history, "parameters": n_params}
