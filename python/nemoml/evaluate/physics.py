@@ -133,7 +133,8 @@ class ReportCard:
             for key in ("c1_bias", "c2_bias", "ts_bias", "sigma0_profile_error"):
                 profiles[key] = float("nan")
         tm = self.grid.tmask
-        deep = int(np.searchsorted(self.grid.gdept, self.depth_box))
+        ocean_levels = np.flatnonzero(tm.any((1, 2)))
+        deep = int(min(np.searchsorted(self.grid.gdept, self.depth_box), ocean_levels[-1]))
         maps = {"std_sst": temp[:, 0].std(0) * tm[0], "std_sss": sal[:, 0].std(0) * tm[0],
                 "std_t_deep": temp[:, deep].std(0) * tm[deep]}
         profiles["spread_sst"] = float(maps["std_sst"][tm[0]].mean())

@@ -1,0 +1,124 @@
+"""Report-card metrics against direct numpy computations and constructed cases."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nemoml.cli import main
+from nemoml.evaluate.physics import INVERSION_THRESHOLDS, ReportCard
+from nemoml.evaluate.report import write_report
+from nemoml.generate.gridinfo import GridInfo
+from nemoml.generate.sampling_io import write_ensemble
+
+SHARED = Path(__file__).resolve().parents[2] / "../shared"
+
+
+def _grid(nz=6, ny=8, nx=9) -> GridInfo:
+    tmask = np.zeros((nz, ny, nx), bool)
+    tmask[: nz - 1, 1:-1, 1:-1] = True
+    e3t = np.linspace(50, 800, nz)
+    gdepw = np.concatenate([[0.0], np.cumsum(e3t)[:-1]])
+    gdept = gdepw + 0.5 * e3t
+    e3w = np.diff(np.concatenate([[0.0], gdept]))
+    lat = np.linspace(10, 50, ny)[:, None] * np.ones((1, nx))
+    area = np.linspace(1, 2, ny)[:, None] * np.ones((1, nx)) * 1e10
+    return GridInfo(tmask, tmask, tmask, gdept, gdepw, e3t, e3w, area, lat)
+
+
+def _stable(grid: GridInfo, n: int, seed=0) -> dict:
+    rng = np.random.default_rng(seed)
+    z = grid.gdept[:, None, None]
+    shape = (n,) + grid.shape
+    temp = 3 + 17 * np.exp(-z / 400) + 0.01 * rng.standard_normal(shape)
+    sal = 35.3 - 0.3 * np.exp(-z / 800) + 0.001 * rng.standard_normal(shape)
+    return {"T": temp * grid.tmask, "S": sal * grid.tmask}
+
+
+def test_boxes_match_direct_volume_means():
+    grid = _grid()
+    states = _stable(grid, 3)
+    card = ReportCard(grid, "eos80", states, depth_box=1000.0)
+    m = card.evaluate("x", states)
+    vol = grid.e3t[:, None, None] * grid.area[None] * grid.tmask
+    z = grid.gdept[:, None, None] + 0 * vol
+    lat = np.abs(grid.lat)[None] + 0 * vol
+    bw = (z > 1000) | (lat > 30)
+    dw = (z > 500) & (z <= 1000) & (lat <= 30)
+    for i in range(3):
+        t = states["T"][i]
+        assert m.per_state["bw_T"][i] == pytest.approx((t * vol)[bw].sum() / vol[bw].sum())
+        assert m.per_state["dw_T"][i] == pytest.approx((t * vol)[dw].sum() / vol[dw].sum())
+    assert bw.any() and dw.any()
+
+
+def test_inversion_fraction_of_one_swapped_column():
+    grid = _grid()
+    states = _stable(grid, 2)
+    card = ReportCard(grid, "eos80", states)
+    base = card.evaluate("stable", states).per_state
+    for thr in INVERSION_THRESHOLDS:
+        assert (base[f"inversion_pct_{thr:g}"] == 0).all()
+    assert (base["n2_negative_pct"] == 0).all()
+    swapped = {k: v.copy() for k, v in states.items()}
+    j, i = 4, 5
+    swapped["T"][1, [1, 2], j, i] = states["T"][1, [2, 1], j, i]  # warm water under cold
+    got = card.evaluate("swapped", swapped).per_state
+    w = grid.tmask[:-1] & grid.tmask[1:]
+    vol = (w * grid.e3w[1:, None, None] * grid.area[None])
+    expected = 100 * vol[1, j, i] / vol.sum()
+    assert got["inversion_pct_1e-05"][1] == pytest.approx(expected, rel=1e-12)
+    assert got["inversion_pct_1e-05"][0] == 0
+    assert got["n2_negative_pct"][1] == pytest.approx(expected, rel=1e-12)
+
+
+def test_residuals_and_spread():
+    grid = _grid()
+    ref = _stable(grid, 8)
+    card = ReportCard(grid, "eos80", ref)
+    same = card.evaluate("ref", ref).summary()
+    assert same["c1_bias"] < 1e-10 and same["ts_bias"] < 1e-10
+    warm = {"T": ref["T"] + 0.5 * grid.tmask, "S": ref["S"]}
+    warmer = card.evaluate("warm", warm).summary()
+    assert warmer["ts_bias"] == pytest.approx(0.5 / np.sqrt(2), rel=1e-9)  # T levels only
+    assert warmer["c1_bias"] > 0.05
+    assert warmer["spread_sst"] == pytest.approx(same["spread_sst"], rel=1e-9)
+    collapsed = {k: np.repeat(v.mean(0, keepdims=True), 8, 0) for k, v in ref.items()}
+    assert card.evaluate("mean", collapsed).summary()["spread_sst"] < 1e-12
+
+
+def test_report_files_and_cli(tmp_path):
+    grid = _grid()
+    ref = _stable(grid, 4)
+    card = ReportCard(grid, "eos80", ref)
+    noisy = {k: v + 0.3 * np.random.default_rng(1).standard_normal(v.shape) * grid.tmask
+             for k, v in ref.items()}
+    result = write_report(card, {"Data": ref, "Noisy": noisy}, tmp_path / "card")
+    table = (tmp_path / "card" / "report.md").read_text()
+    assert "| Data |" in table and "| Noisy |" in table
+    for name in ("ts_diagram.png", "stratification.png", "spread.png"):
+        assert (tmp_path / "card" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    noisy_inv = result["summary"]["Noisy"]["inversion_pct_1e-05"]["mean"]
+    assert noisy_inv > result["summary"]["Data"]["inversion_pct_1e-05"]["mean"]
+
+
+@pytest.mark.skipif(not (SHARED / "data/gyre/gyre_states.nc").is_file(), reason="no shared data")
+def test_cli_on_gyre(tmp_path, capsys):
+    gyre = SHARED / "data" / "gyre"
+    rc = main(["evaluate", "--mesh-mask", str(gyre / "mesh_mask.nc"), "--reference",
+               str(gyre / "example_restart.nc"), "--set", f"Again={gyre / 'example_restart.nc'}",
+               "--out", str(tmp_path), "--no-plots"])
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert "| Data | 1 |" in out and "| Again | 1 |" in out
+    with pytest.raises(ValueError, match="NAME=FILE"):
+        main(["evaluate", "--mesh-mask", str(gyre / "mesh_mask.nc"), "--reference",
+              str(gyre / "example_restart.nc"), "--set", "nofile", "--out", str(tmp_path)])
+    with pytest.raises(FileNotFoundError, match="mesh mask not found"):
+        main(["evaluate", "--mesh-mask", str(tmp_path / "x.nc"), "--reference", "r.nc",
+              "--out", str(tmp_path)])
+    write_ensemble(tmp_path / "short.nc", {"T": np.zeros((1, 5, 22, 32)),
+                                            "S": np.zeros((1, 5, 22, 32))})
+    with pytest.raises(ValueError, match="short.nc: thetao has 5 levels but the model has 31"):
+        main(["evaluate", "--mesh-mask", str(gyre / "mesh_mask.nc"), "--reference",
+              str(tmp_path / "short.nc"), "--out", str(tmp_path)])
