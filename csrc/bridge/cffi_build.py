@@ -26,6 +26,8 @@ void nemoml_set_error(const char *msg);
 """
 
 INIT_CODE = """
+from nemoml.bridge.isolate import import_isolated
+import_isolated()
 from _nemoml_cffi import ffi, lib
 from nemoml.bridge import entry
 entry.bind(ffi, lib)

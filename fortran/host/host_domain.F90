@@ -8,6 +8,7 @@ MODULE host_domain
    !!----------------------------------------------------------------------
    USE, INTRINSIC :: iso_c_binding, ONLY: c_double
    USE nemoml_decomp
+   USE nemoml_nam      ! &namnemoml, shared with NEMO
    IMPLICIT NONE
    PUBLIC
 
@@ -19,11 +20,9 @@ MODULE host_domain
    LOGICAL :: ln_selftest = .TRUE.                          ! bridge checks with the test models
    INTEGER :: nn_fault = 0                                  ! fault injected (tests of errors)
    CHARACTER(len=512) :: cn_modeldir = '.'                  ! selftest models (nemoml selftest)
-   ! &namnemoml: the plugin's settings, passed on as "key = value" lines
-   INTEGER            :: nn_nemoml_threads = 1
-   CHARACTER(len=1024):: cn_nemoml_models = ''
-   CHARACTER(len=256) :: cn_nemoml_istate = '', cn_nemoml_increments = ''
-   LOGICAL            :: ln_nemoml_check_land = .TRUE.
+   CHARACTER(len=512) :: cn_meshmask = ''                   ! NEMO mesh_mask.nc ('': analytic basin)
+   CHARACTER(len=512) :: cn_restart = ''                    ! initial state file ('': analytic)
+   INTEGER :: nn_mask = 0                                   ! analytic mask: 0 closed basin, 1 all ocean
 
    INTEGER :: narea, nproc, jpni, jpnj
    INTEGER :: jpi, jpj, jpk, nimpp, njmpp, nis0, nie0, njs0, nje0
@@ -31,37 +30,33 @@ MODULE host_domain
 CONTAINS
 
    SUBROUTINE host_read_namelists( cdfile, kstat )
+      !! &namhost from the file, &namnemoml as NEMO reads it: the file as one text, comments out
       CHARACTER(len=*), INTENT(in ) :: cdfile
       INTEGER         , INTENT(out) :: kstat
-      INTEGER :: inum
+      INTEGER :: inum, ic
+      CHARACTER(len=1024) :: cline
+      CHARACTER(len=:), ALLOCATABLE :: ctext
       NAMELIST/namhost/ nn_ni0glo, nn_nj0glo, nn_jpk, nn_hls, nn_jpni, nn_jpnj, ln_selftest, nn_fault, &
-         &             cn_modeldir
-      NAMELIST/namnemoml/ nn_nemoml_threads, cn_nemoml_models, cn_nemoml_istate,     &
-         &                cn_nemoml_increments, ln_nemoml_check_land
+         &              cn_modeldir, cn_meshmask, cn_restart, nn_mask
       OPEN( newunit=inum, file=cdfile, status='old', action='read', iostat=kstat )
       IF( kstat /= 0 )   RETURN
       READ( inum, namhost, iostat=kstat )
-      IF( kstat == 0 ) THEN
-         REWIND( inum )
-         READ( inum, namnemoml, iostat=kstat )
+      IF( kstat /= 0 ) THEN
+         CLOSE( inum )   ;   RETURN
       ENDIF
+      REWIND( inum )
+      ctext = ''
+      DO
+         READ( inum, '(a)', iostat=ic ) cline
+         IF( ic /= 0 )   EXIT
+         ic = INDEX( cline, '!' )
+         IF( ic > 0 )   cline(ic:) = ' '
+         IF( LEN_TRIM(cline) > 0 )   ctext = ctext//TRIM(cline)//' '
+      END DO
       CLOSE( inum )
+      CALL nemoml_nam_read( ctext, kstat )
+      IF( kstat < 0 )   kstat = 0                             ! block absent: plugin defaults (off)
    END SUBROUTINE host_read_namelists
-
-   FUNCTION host_settings() RESULT( cdset )
-      !! &namnemoml as the settings text of nemoml_init
-      CHARACTER(len=:), ALLOCATABLE :: cdset
-      CHARACTER(len=16) :: cl
-      CHARACTER(len=1), PARAMETER :: nl = NEW_LINE('a')
-      WRITE(cl,'(i0)') nn_nemoml_threads
-      cdset = 'nn_nemoml_threads = '//TRIM(cl)//nl//                          &
-         &    "cn_nemoml_models = '"//TRIM(cn_nemoml_models)//"'"//nl//        &
-         &    "cn_nemoml_istate = '"//TRIM(cn_nemoml_istate)//"'"//nl//        &
-         &    "cn_nemoml_increments = '"//TRIM(cn_nemoml_increments)//"'"//nl
-      IF( ln_nemoml_check_land ) THEN ; cdset = cdset//'ln_nemoml_check_land = .true.'
-      ELSE                            ; cdset = cdset//'ln_nemoml_check_land = .false.'
-      ENDIF
-   END FUNCTION host_settings
 
    SUBROUTINE host_decompose( krank, knproc, kstat )
       !! this rank's subdomain, as NEMO's mpp_init without land-domain removal
@@ -104,7 +99,11 @@ CONTAINS
       !! closed basin, bottom level varying with position; level jpk is always land
       INTEGER, INTENT(in) :: ig, jg, jk
       tmask_g = 0._dp
-      IF( ig <= 1 .OR. ig >= nn_ni0glo .OR. jg <= 1 .OR. jg >= nn_nj0glo )   RETURN
+      IF( ig < 1 .OR. ig > nn_ni0glo .OR. jg < 1 .OR. jg > nn_nj0glo )   RETURN
+      IF( nn_mask == 1 ) THEN
+         tmask_g = 1._dp   ;   RETURN
+      ENDIF
+      IF( ig == 1 .OR. ig == nn_ni0glo .OR. jg == 1 .OR. jg == nn_nj0glo )   RETURN
       IF( jk > nn_jpk - 1 - MOD( ig + 2*jg, 4 ) )   RETURN
       tmask_g = 1._dp
    END FUNCTION tmask_g

@@ -13,6 +13,7 @@ PROGRAM nemoml_host
    USE mpi
    USE nemoml
    USE host_domain
+   USE host_io
    IMPLICIT NONE
 
    REAL(dp), PARAMETER :: rsentinel = -7._dp     ! outside the global domain: must stay untouched
@@ -35,6 +36,10 @@ PROGRAM nemoml_host
    IF( COMMAND_ARGUMENT_COUNT() >= 1 )   CALL GET_COMMAND_ARGUMENT( 1, cl_nml )
    CALL host_read_namelists( TRIM(cl_nml), istat )
    IF( istat /= 0 )   CALL host_stop( 'cannot read &namhost/&namnemoml from '//TRIM(cl_nml), 3 )
+   IF( LEN_TRIM(cn_meshmask) > 0 ) THEN                  ! the grid of a real NEMO configuration
+      CALL io_dims( TRIM(cn_meshmask), nn_ni0glo, nn_nj0glo, nn_jpk, istat )
+      IF( istat /= 0 )   CALL host_stop( 'cannot read the x, y, nav_lev sizes of '//TRIM(cn_meshmask), 3 )
+   ENDIF
    CALL host_decompose( irank, isize, istat )
    IF( istat /= 0 )   CALL host_stop( 'no jpni x jpnj decomposition matches the number of ranks', 3 )
    IF( irank == 0 )   WRITE(*,'(a,6(1x,i0))') 'LAYOUT', jpni, jpnj, nn_ni0glo, nn_nj0glo, jpk, nn_hls
@@ -42,11 +47,24 @@ PROGRAM nemoml_host
    ALLOCATE( tmask(jpi,jpj,jpk), umask(jpi,jpj,jpk), vmask(jpi,jpj,jpk), gdept_1d(jpk), e3t_1d(jpk) )
    ALLOCATE( tn(jpi,jpj,jpk), sn(jpi,jpj,jpk), un(jpi,jpj,jpk), vn(jpi,jpj,jpk), sshn(jpi,jpj) )
    ALLOCATE( zout(jpi,jpj,jpk), zexp(jpi,jpj,jpk), zinc(jpi,jpj,jpk,4), zsshinc(jpi,jpj) )
-   CALL fill_mask( 'T', tmask )   ;   CALL fill_mask( 'U', umask )   ;   CALL fill_mask( 'V', vmask )
-   DO jk = 1, jpk
-      e3t_1d(jk) = 10._dp * jk   ;   gdept_1d(jk) = 5._dp * jk * jk
-   END DO
+   IF( LEN_TRIM(cn_meshmask) > 0 ) THEN
+      CALL io_read( TRIM(cn_meshmask), 'tmask', tmask, istat )   ;   CALL check_io( 'tmask' )
+      CALL io_read( TRIM(cn_meshmask), 'umask', umask, istat )   ;   CALL check_io( 'umask' )
+      CALL io_read( TRIM(cn_meshmask), 'vmask', vmask, istat )   ;   CALL check_io( 'vmask' )
+      CALL io_read( TRIM(cn_meshmask), 'gdept_1d', gdept_1d, istat )   ;   CALL check_io( 'gdept_1d' )
+      CALL io_read( TRIM(cn_meshmask), 'e3t_1d', e3t_1d, istat )       ;   CALL check_io( 'e3t_1d' )
+   ELSE
+      CALL fill_mask( 'T', tmask )   ;   CALL fill_mask( 'U', umask )   ;   CALL fill_mask( 'V', vmask )
+      DO jk = 1, jpk
+         e3t_1d(jk) = 10._dp * jk   ;   gdept_1d(jk) = 5._dp * jk * jk
+      END DO
+   ENDIF
    CALL fill_states()
+   IF( .NOT. ln_nemoml ) THEN                            ! as NEMO: the plugin is off
+      IF( irank == 0 )   WRITE(*,'(a)') 'nemoml_host: ln_nemoml = .false., nothing to do'
+      CALL mpi_finalize( ierr )
+      STOP
+   ENDIF
 
    ! ---- plugin init (nemogcm, after dom_init) ----
    CALL nemoml_boot( istat )
@@ -55,21 +73,21 @@ PROGRAM nemoml_host
       &                 nis0, nie0, njs0, nje0 )
    IF( nn_fault == 5 ) THEN       ! a mask that does not match the grid
       CALL nemoml_init( icomm, sgrid, [ nemoml_field_of('tmask', tmask, 'T', nemoml_in),             &
-         &   nemoml_field_of('umask', umask(:,:,1:jpk-1), 'U', nemoml_in) ], host_settings(), istat )
+         &   nemoml_field_of('umask', umask(:,:,1:jpk-1), 'U', nemoml_in) ], nemoml_nam_settings(), istat )
    ELSE
       CALL nemoml_init( icomm, sgrid, [ nemoml_field_of('tmask', tmask, 'T', nemoml_in),             &
          &   nemoml_field_of('umask', umask, 'U', nemoml_in), nemoml_field_of('vmask', vmask, 'V', nemoml_in), &
          &   nemoml_field_of('gdept_1d', gdept_1d, 'Z', nemoml_in),                                   &
-         &   nemoml_field_of('e3t_1d', e3t_1d, 'Z', nemoml_in) ], host_settings(), istat )
+         &   nemoml_field_of('e3t_1d', e3t_1d, 'Z', nemoml_in) ], nemoml_nam_settings(), istat )
    ENDIF
    CALL check_status( 'nemoml_init', istat )
 
    IF( ln_selftest )   CALL selftest_forward()
 
    ! ---- istate_init ----
-   IF( LEN_TRIM(cn_nemoml_istate) > 0 )   CALL run_istate()
+   IF( ln_nemoml_istate .OR. LEN_TRIM(cn_nemoml_istate) > 0 )   CALL run_istate()
    ! ---- asm_inc_init ----
-   IF( LEN_TRIM(cn_nemoml_increments) > 0 )   CALL run_increments()
+   IF( ln_nemoml_asm .OR. LEN_TRIM(cn_nemoml_increments) > 0 )   CALL run_increments()
 
    CALL nemoml_finalize( istat )
    CALL check_status( 'nemoml_finalize', istat )
@@ -80,6 +98,15 @@ PROGRAM nemoml_host
 CONTAINS
 
    SUBROUTINE fill_states()
+      !! the initial state: a restart file (as NEMO's ln_rstart) or the analytic fields
+      IF( LEN_TRIM(cn_restart) > 0 ) THEN
+         CALL io_read( TRIM(cn_restart), 'tn', tn, istat )   ;   CALL check_io( 'tn' )
+         CALL io_read( TRIM(cn_restart), 'sn', sn, istat )   ;   CALL check_io( 'sn' )
+         CALL io_read( TRIM(cn_restart), 'un', un, istat )   ;   CALL check_io( 'un' )
+         CALL io_read( TRIM(cn_restart), 'vn', vn, istat )   ;   CALL check_io( 'vn' )
+         CALL io_read( TRIM(cn_restart), 'sshn', sshn, istat )   ;   CALL check_io( 'sshn' )
+         RETURN
+      ENDIF
       CALL fill_field( 1, 'T', tn )   ;   CALL fill_field( 2, 'T', sn )
       CALL fill_field( 3, 'U', un )   ;   CALL fill_field( 4, 'V', vn )
       DO jj = 1, jpj ; DO ji = 1, jpi
@@ -156,6 +183,12 @@ CONTAINS
             &  nemoml_field_of('vn', vn, 'V', nemoml_inout), nemoml_field_of('sshn', sshn, 'T', nemoml_inout) ], istat )
       ENDIF
       CALL check_status( 'nemoml_istate', istat )
+      IF( .NOT. ln_selftest ) THEN
+         CALL summary( 'istate_tn', tn )   ;   CALL summary( 'istate_sn', sn )
+         CALL summary( 'istate_un', un )   ;   CALL summary( 'istate_vn', vn )
+         zout(:,:,1) = sshn   ;   CALL summary( 'istate_sshn', zout(:,:,1:1) )
+         RETURN
+      ENDIF
       CALL expect_state( 1, 'T', 1._dp, 1._dp, zexp )   ;   CALL report( 'istate_tn', tn, zexp )
       CALL expect_state( 2, 'T', 1._dp, -1._dp, zexp )  ;   CALL report( 'istate_sn', sn, zexp )
       CALL expect_state( 3, 'U', -1._dp, 0._dp, zexp )  ;   CALL report( 'istate_un', un, zexp )
@@ -180,6 +213,12 @@ CONTAINS
          &  nemoml_field_of('v_bkginc', zinc(:,:,:,4), 'V', nemoml_out),                             &
          &  nemoml_field_of('ssh_bkginc', zsshinc, 'T', nemoml_out) ], istat )
       CALL check_status( 'nemoml_increments', istat )
+      IF( .NOT. ln_selftest ) THEN
+         CALL summary( 'increments_t', zinc(:,:,:,1) )   ;   CALL summary( 'increments_s', zinc(:,:,:,2) )
+         CALL summary( 'increments_u', zinc(:,:,:,3) )   ;   CALL summary( 'increments_v', zinc(:,:,:,4) )
+         zout(:,:,1) = zsshinc   ;   CALL summary( 'increments_ssh', zout(:,:,1:1) )
+         RETURN
+      ENDIF
       CALL expect_inc( 1, 'T', 'T', 0.5_dp, zexp )    ;   CALL report( 'increments_t', zinc(:,:,:,1), zexp )
       CALL expect_inc( 2, 'T', 'T', -0.25_dp, zexp )  ;   CALL report( 'increments_s', zinc(:,:,:,2), zexp )
       CALL expect_inc( 4, 'V', 'U', 1._dp, zexp )     ;   CALL report( 'increments_u', zinc(:,:,:,3), zexp )
@@ -263,6 +302,28 @@ CONTAINS
          WRITE(*,'(a,a,1x,es25.17)') 'CHECKSUM ', cdname, zsum
       ENDIF
    END SUBROUTINE report
+
+   SUBROUTINE summary( cdname, pf )
+      !! STATE line (global min, max over inner points) and CHECKSUM (global sum)
+      CHARACTER(len=*), INTENT(in) :: cdname
+      REAL(dp), INTENT(in) :: pf(:,:,:)
+      REAL(dp) :: zmin, zmax, zsum, zloc
+      zloc = MINVAL( pf(nis0:nie0,njs0:nje0,:) )
+      CALL mpi_allreduce( zloc, zmin, 1, MPI_DOUBLE_PRECISION, MPI_MIN, icomm, ierr )
+      zloc = MAXVAL( pf(nis0:nie0,njs0:nje0,:) )
+      CALL mpi_allreduce( zloc, zmax, 1, MPI_DOUBLE_PRECISION, MPI_MAX, icomm, ierr )
+      zloc = SUM( pf(nis0:nie0,njs0:nje0,:) )
+      CALL mpi_allreduce( zloc, zsum, 1, MPI_DOUBLE_PRECISION, MPI_SUM, icomm, ierr )
+      IF( irank == 0 ) THEN
+         WRITE(*,'(a,a,2(1x,es14.6))') 'STATE ', cdname, zmin, zmax
+         WRITE(*,'(a,a,1x,es25.17)') 'CHECKSUM ', cdname, zsum
+      ENDIF
+   END SUBROUTINE summary
+
+   SUBROUTINE check_io( cdvar )
+      CHARACTER(len=*), INTENT(in) :: cdvar
+      IF( istat /= 0 )   CALL host_stop( 'cannot read '//cdvar//' from the mesh mask or restart file', 3 )
+   END SUBROUTINE check_io
 
    SUBROUTINE check_status( cdcall, kstat )
       !! every rank gets the same status from nemoml, so every rank stops here together

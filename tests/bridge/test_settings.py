@@ -17,15 +17,28 @@ def test_lines_comments_and_semicolons():
                                     "ln_nemoml_check_land": False}
 
 
+def test_hook_specs():
+    s = Settings.from_text("ln_nemoml_istate = T\ncn_nemoml_generator = 'g'")
+    assert s.hook_spec("nemoml_istate") == "generator"
+    assert s.hook_spec("nemoml_increments") == ""
+    s = Settings.from_text("cn_nemoml_istate = 'model:m'\nln_nemoml_istate = T")
+    assert s.hook_spec("nemoml_istate") == "model:m"
+
+
 def test_models_list():
     s = Settings.from_text("cn_nemoml_models = 'a=/x/a.pt, b = /y/b.pt2'")
     assert s.models() == {"a": "/x/a.pt", "b": "/y/b.pt2"}
 
 
 @pytest.mark.parametrize("text, message", [
-    ("nn_nemoml_thread = 1", "unknown nemoml setting 'nn_nemoml_thread'"),
+    ("nn_nemoml_thread = 1", r"unknown nemoml setting\(s\) 'nn_nemoml_thread'"),
     ("nn_nemoml_threads = 0", "nn_nemoml_threads must be an integer >= 1"),
-    ("nn_nemoml_threads = 'two'", "nn_nemoml_threads must be an integer >= 1"),
+    ("nn_nemoml_threads = 'two'", "nn_nemoml_threads must be an integer, got 'two'"),
+    ("ln_nemoml_istate = 1", r"ln_nemoml_istate must be .true./.false."),
+    ("cn_nemoml_sampler = 'euler'", "cn_nemoml_sampler = 'euler': choose one of 'ddim', 'ddpm'"),
+    ("nn_nemoml_seed = -1", "nn_nemoml_seed must be >= 0"),
+    ("ln_nemoml_istate = .true.", "ln_nemoml_istate = .true. needs cn_nemoml_generator"),
+    ("ln_nemoml_asm = .true.\ncn_nemoml_da = 'x'", "needs cn_nemoml_da and cn_nemoml_obs"),
     ("cn_nemoml_models = 'nopath'", "expected 'name=path'"),
     ("cn_nemoml_istate = 3", "cn_nemoml_istate must be a quoted string"),
     ("just words", "expected 'key = value'"),

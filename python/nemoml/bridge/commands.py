@@ -28,6 +28,19 @@ def _config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _patch_nemo(args: argparse.Namespace) -> int:
+    from nemoml.bridge.nemo_patch import PatchError, patch_config
+
+    try:
+        for line in patch_config(args.config, args.nemo):
+            print(line)
+    except PatchError as exc:
+        print(f"nemoml patch-nemo: {exc}")
+        return 2
+    print("done: build with makenemo as usual, with `nemoml config` flags in your arch file")
+    return 0
+
+
 def register(sub) -> None:
     p = sub.add_parser("selftest", help="run the Fortran stand-in host under mpirun")
     p.add_argument("--ranks", type=int, default=2, help="MPI ranks of the main run")
@@ -35,6 +48,10 @@ def register(sub) -> None:
                    help="rank counts whose results must be identical to it ('' for none)")
     p.add_argument("--workdir", default=None, help="keep models, namelists and output here")
     p.set_defaults(func=_selftest)
+    p = sub.add_parser("patch-nemo", help="insert nemoml's calls into a configuration's MY_SRC")
+    p.add_argument("config", help="the configuration directory (cfgs/NAME or tests/NAME)")
+    p.add_argument("--nemo", default=None, help="root of the NEMO tree (default: config/../..)")
+    p.set_defaults(func=_patch_nemo)
     p = sub.add_parser("config", help="flags for a NEMO arch file (%%USER_INC, %%USER_LIB)")
     p.add_argument("--fflags", action="store_true", help="compile flags")
     p.add_argument("--ldflags", action="store_true", help="link flags")

@@ -14,6 +14,7 @@ import warnings
 from nemoml.bridge import forward
 from nemoml.bridge.comm import Agreement, HookError, describe, host_comm
 from nemoml.bridge.fields import ViewCache, view_all
+from nemoml.bridge.hooks import HOOK_NAMES, prepare_handlers, run_hook
 from nemoml.bridge.session import GRID_KEYS, Session, check_tiling, subdomain_from_grid
 from nemoml.bridge.settings import Settings
 
@@ -62,8 +63,7 @@ def init(fcomm, grid, nfields, descs, settings_text) -> int:
     comm = host_comm(fcomm)
     ag = Agreement(comm, "nemoml_init")
     g = {k: int(getattr(grid, k)) for k in GRID_KEYS}
-    settings = ag.run(Settings.from_text, S.ffi.string(settings_text).decode(),
-                      _known_extra_settings())
+    settings = ag.run(Settings.from_text, S.ffi.string(settings_text).decode())
     me = ag.run(subdomain_from_grid, g, comm.Get_rank())
     fields = ag.run(view_all, S.ffi, descs, nfields)
     ag.check()
@@ -77,16 +77,14 @@ def init(fcomm, grid, nfields, descs, settings_text) -> int:
     session.gather_masks()
     for name, path in settings.models().items():
         ag.run(session.registry.load, name, path)
+    if session.exchange.is_root:  # handlers run on the root: load their models now, not at kt
+        ag.run(prepare_handlers, session)
     ag.check()
     S.session = session
     if session.rank == 0:
         log.info("initialised on %d rank(s), global grid %dx%dx%d, %d model(s)", len(subs),
                  g["ni0glo"], g["nj0glo"], g["jpk"], len(session.registry.models))
     return 0
-
-
-def _known_extra_settings() -> frozenset[str]:
-    return frozenset()
 
 
 def model_load(name, path, handle_out) -> int:
@@ -131,8 +129,6 @@ def _bad_mode(mode: int) -> None:
 
 
 def hook(which, kt, nfields, descs) -> int:
-    from nemoml.bridge.hooks import HOOK_NAMES, run_hook
-
     s = _session()
     name = HOOK_NAMES[which]
     ag = s.agree(name)

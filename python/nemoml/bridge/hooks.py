@@ -2,16 +2,17 @@
 
 Both follow one pattern: the fields with intent in/inout are gathered to the root as global
 (…, Nj0glo, Ni0glo) arrays, a handler maps them to the fields with intent inout/out, and those
-are masked and scattered back. Handlers are chosen by setting (``cn_nemoml_istate``,
-``cn_nemoml_increments``) as ``"kind:argument"``.
-
-Built in: ``model:NAME`` runs a loaded model as ``outputs = model(*inputs)``, inputs and outputs
-in the order the host passed the fields. Other rooms register more kinds with ``register``.
+are masked and scattered back. The handler is ``"kind:argument"`` from the settings
+(``Settings.hook_spec``): ``generator`` for ``ln_nemoml_istate``, ``4dvarnet`` for
+``ln_nemoml_asm``, or ``model:NAME``, which runs a loaded model as ``outputs = model(*inputs)``
+with inputs and outputs in the order the host passed the fields.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -19,27 +20,53 @@ from nemoml.bridge import forward
 from nemoml.bridge.fields import Field, check_same_dtype, check_shape, check_values
 from nemoml.bridge.session import Session
 
-# kind -> handler(session, argument, inputs {name: global array}, outputs {name: global shape})
-#         -> {name: global array}
-Handler = Callable[[Session, str, dict[str, np.ndarray], dict[str, tuple[int, ...]]],
-                   dict[str, np.ndarray]]
-HANDLERS: dict[str, Handler] = {}
 HOOK_NAMES = ("nemoml_istate", "nemoml_increments")
-HOOK_SETTING = {"nemoml_istate": "cn_nemoml_istate", "nemoml_increments": "cn_nemoml_increments"}
 
 
-def register(kind: str, handler: Handler) -> None:
-    HANDLERS[kind] = handler
+@dataclass(frozen=True)
+class Handler:
+    """``run(session, argument, inputs {name: global array}, outputs {name: global shape})``
+    returns ``{name: global array}``; ``prepare(session, argument)`` runs once at init."""
+
+    run: Callable[[Session, str, dict[str, np.ndarray], dict[str, tuple[int, ...]]],
+                  dict[str, np.ndarray]]
+    prepare: Callable[[Session, str], None] | None = None
 
 
-def _model_handler(session, argument, inputs, outputs):
+def _run_model(session, argument, inputs, outputs):
     model = session.registry.by_name(argument)
     results = {name: np.empty(shape) for name, shape in outputs.items()}
     forward.run(model, list(inputs.values()), list(results.values()))
     return results
 
 
-register("model", _model_handler)
+def _prepare_model(session, argument):
+    session.registry.by_name(argument)  # the model must be among cn_nemoml_models
+
+
+HANDLERS: dict[str, Handler] = {"model": Handler(_run_model, _prepare_model)}
+# kinds living in other rooms, imported on first use: each module defines HANDLER
+LAZY_HANDLERS = {"generator": "nemoml.generate.inline", "4dvarnet": "nemoml.assimilate.inline"}
+
+
+def handler(kind: str) -> Handler:
+    if kind not in HANDLERS and kind in LAZY_HANDLERS:
+        HANDLERS[kind] = importlib.import_module(LAZY_HANDLERS[kind]).HANDLER
+    if kind not in HANDLERS:
+        raise ValueError(f"unknown handler {kind!r} (known kinds: "
+                         f"{', '.join(sorted({*HANDLERS, *LAZY_HANDLERS}))})")
+    return HANDLERS[kind]
+
+
+def prepare_handlers(session: Session) -> None:
+    """Load what the active handlers need, at init (seconds), never inside a time step."""
+    for hook in HOOK_NAMES:
+        spec = session.settings.hook_spec(hook)
+        if spec:
+            kind, _, argument = spec.partition(":")
+            h = handler(kind)
+            if h.prepare is not None:
+                h.prepare(session, argument)
 
 
 def validate(session: Session, fields: dict[str, Field]) -> None:
@@ -55,11 +82,9 @@ def validate(session: Session, fields: dict[str, Field]) -> None:
 def _run_handler(session: Session, spec: str, inputs: dict[str, np.ndarray],
                  fields: dict[str, Field]) -> dict[str, np.ndarray]:
     kind, _, argument = spec.partition(":")
-    if kind not in HANDLERS:
-        raise ValueError(f"unknown handler {spec!r} (known kinds: {', '.join(sorted(HANDLERS))})")
     shapes = {n: (*f.array.shape[:-2], *session.exchange.shape2d)
               for n, f in fields.items() if f.intent != "in"}
-    results = HANDLERS[kind](session, argument, inputs, shapes)
+    results = handler(kind).run(session, argument, inputs, shapes)
     for name, expect in shapes.items():
         f = fields[name]
         if name not in results:
@@ -76,7 +101,7 @@ def _run_handler(session: Session, spec: str, inputs: dict[str, np.ndarray],
 
 def run_hook(session: Session, hook: str, fields: dict[str, Field]) -> None:
     """Gather, run the configured handler on the root, scatter; failures agreed by all ranks."""
-    spec = getattr(session.settings, HOOK_SETTING[hook])
+    spec = session.settings.hook_spec(hook)
     ag = session.agree(hook)
     ag.run(validate, session, fields)
     ag.check()

@@ -65,6 +65,7 @@ def namelist(host: dict, nemoml: dict) -> str:
 
 def default_settings(modeldir: Path) -> dict:
     return {
+        "ln_nemoml": True,
         "nn_nemoml_threads": 1,
         "cn_nemoml_models": f"istate={modeldir}/istate.pt, increments={modeldir}/increments.pt",
         "cn_nemoml_istate": "model:istate",

@@ -58,6 +58,7 @@ class Session:
         self.global_masks: dict[str, np.ndarray] = {}  # root only, (jpk, Nj0glo, Ni0glo)
         self.depths: dict[str, np.ndarray] = {}  # 1-D per-level arrays
         self.agreement = Agreement(comm, "")
+        self.cache: dict[str, object] = {}  # handler state loaded at init (e.g. the generator)
 
     @property
     def shape3d(self) -> tuple[int, int, int]:

@@ -7,7 +7,7 @@ error, as a misspelled variable is in NEMO's namelists.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 
 Value = bool | int | float | str
 
@@ -44,42 +44,81 @@ def parse_settings(text: str) -> dict[str, Value]:
     return out
 
 
+CHOICES = {
+    "cn_nemoml_sampler": ("ddim", "ddpm"),
+    "cn_nemoml_condition": ("", "sst"),
+    "cn_nemoml_uv": ("zero", "generated"),
+    "cn_nemoml_device": ("cpu", "cuda", "auto"),
+}
+
+
 @dataclass
 class Settings:
-    """What the bridge itself reads; hook-specific keys are kept in ``extra``."""
+    """&namnemoml (nemo_patches/namelist_nemoml) plus the bridge's own keys."""
 
-    nn_nemoml_threads: int = 1          # torch threads per rank (one MPI rank per core)
-    cn_nemoml_models: str = ""          # "name=path, name=path": loaded once at init
-    cn_nemoml_istate: str = ""          # istate handler: "model:NAME" (or "" to leave the state)
-    cn_nemoml_increments: str = ""      # increments handler: "model:NAME"
-    ln_nemoml_check_land: bool = True   # fields must be zero on land points
-    extra: dict[str, Value] = field(default_factory=dict)
+    ln_nemoml: bool = True                # the host only calls us when on
+    ln_nemoml_istate: bool = False        # generated initial state at istate
+    ln_nemoml_asm: bool = False           # 4DVarNet increments at asm_inc_init
+    cn_nemoml_generator: str = ""         # exported generator directory
+    cn_nemoml_da: str = ""                # exported 4DVarNet solver directory
+    cn_nemoml_obs: str = ""               # observation file of the window
+    cn_nemoml_sampler: str = "ddim"
+    nn_nemoml_steps: int = 50
+    nn_nemoml_seed: int = 0
+    ln_nemoml_c1: bool = True
+    ln_nemoml_c2: bool = True
+    ln_nemoml_ts: bool = True
+    ln_nemoml_stab: bool = True
+    cn_nemoml_condition: str = ""         # "" or "sst": condition on the host's surface T
+    cn_nemoml_uv: str = "zero"            # initial velocities: "zero" or "generated"
+    cn_nemoml_device: str = "cpu"
+    cn_nemoml_rstout: str = ""            # also write the generated state as a NEMO restart
+    nn_nemoml_threads: int = 1            # torch threads per rank (one MPI rank per core)
+    cn_nemoml_models: str = ""            # "name=path, name=path": loaded once at init
+    cn_nemoml_istate: str = ""            # istate handler "kind:arg" (default: generator)
+    cn_nemoml_increments: str = ""        # increments handler "kind:arg" (default: 4dvarnet)
+    ln_nemoml_check_land: bool = True     # fields must be zero on land points
 
     @classmethod
-    def from_text(cls, text: str, known_extra: frozenset[str] = frozenset()) -> Settings:
+    def from_text(cls, text: str) -> Settings:
         values = parse_settings(text)
-        names = {f.name for f in fields(cls)} - {"extra"}
-        kwargs, extra = {}, {}
-        for key, value in values.items():
-            if key in names:
-                kwargs[key] = value
-            elif key in known_extra:
-                extra[key] = value
-            else:
-                raise ValueError(f"unknown nemoml setting {key!r} (known: "
-                                 f"{', '.join(sorted(names | known_extra))})")
-        s = cls(**kwargs, extra=extra)
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise ValueError(f"unknown nemoml setting(s) {', '.join(map(repr, unknown))} "
+                             f"(known: {', '.join(sorted(names))})")
+        s = cls(**values)
         s.validate()
         return s
 
     def validate(self) -> None:
-        if not isinstance(self.nn_nemoml_threads, int) or self.nn_nemoml_threads < 1:
-            raise ValueError(f"nn_nemoml_threads must be an integer >= 1, "
-                             f"got {self.nn_nemoml_threads!r}")
-        for name in ("cn_nemoml_models", "cn_nemoml_istate", "cn_nemoml_increments"):
-            if not isinstance(getattr(self, name), str):
-                raise ValueError(f"{name} must be a quoted string, got {getattr(self, name)!r}")
+        for f in fields(self):
+            value = getattr(self, f.name)
+            kind = {"ln": bool, "nn": int, "cn": str}[f.name[:2]]
+            if type(value) is not kind:
+                what = {bool: ".true./.false.", int: "an integer", str: "a quoted string"}[kind]
+                raise ValueError(f"{f.name} must be {what}, got {value!r}")
+        for name in ("nn_nemoml_threads", "nn_nemoml_steps"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {getattr(self, name)}")
+        if self.nn_nemoml_seed < 0:
+            raise ValueError(f"nn_nemoml_seed must be >= 0, got {self.nn_nemoml_seed}")
+        for name, allowed in CHOICES.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} = {getattr(self, name)!r}: choose one of "
+                                 f"{', '.join(map(repr, allowed))}")
+        if self.ln_nemoml_istate and not (self.cn_nemoml_generator or self.cn_nemoml_istate):
+            raise ValueError("ln_nemoml_istate = .true. needs cn_nemoml_generator")
+        if self.ln_nemoml_asm and not self.cn_nemoml_increments and not (
+                self.cn_nemoml_da and self.cn_nemoml_obs):
+            raise ValueError("ln_nemoml_asm = .true. needs cn_nemoml_da and cn_nemoml_obs")
         self.models()  # parse errors surface at init
+
+    def hook_spec(self, hook: str) -> str:
+        """The handler ("kind:argument") a hook runs, or "" when it is off."""
+        if hook == "nemoml_istate":
+            return self.cn_nemoml_istate or ("generator" if self.ln_nemoml_istate else "")
+        return self.cn_nemoml_increments or ("4dvarnet" if self.ln_nemoml_asm else "")
 
     def models(self) -> dict[str, str]:
         out = {}

@@ -1,0 +1,173 @@
+MODULE nemoml_hooks
+   !!======================================================================
+   !!                       ***  MODULE nemoml_hooks  ***
+   !! nemoml plugin, NEMO side: namelist, init, initial state, IAU increments
+   !!======================================================================
+   !! Written for nemoml (not part of NEMO). Compiled by NEMO's own compiler from MY_SRC together
+   !! with nemoml.F90 (the plugin's Fortran API); only the C ABI of libnemoml crosses compilers.
+   !!
+   !!   nemoml_hooks_init       : read &namnemoml, start the plugin      (nemogcm, after dom_init)
+   !!   nemoml_hooks_istate     : generated initial state                (istate_init)
+   !!   nemoml_hooks_increments : fill the *_bkginc arrays inline        (asm_inc_init)
+   !!   nemoml_hooks_finalize   : release the plugin before MPI ends     (nemo_gcm)
+   !!----------------------------------------------------------------------
+   USE oce            ! ocean dynamics and tracers
+   USE dom_oce        ! ocean space and time domain
+   USE in_out_manager ! I/O manager
+   USE lib_mpp        ! MPP library
+   USE lbclnk         ! ocean lateral boundary conditions (or mpp link)
+   USE nemoml         ! nemoml's Fortran API
+   USE nemoml_nam     ! &namnemoml
+#if defined key_qco
+   USE domqco  , ONLY : dom_qco_zgr
+#endif
+
+   IMPLICIT NONE
+   PRIVATE
+
+   PUBLIC   nemoml_hooks_init        ! called by nemogcm.F90
+   PUBLIC   nemoml_hooks_istate      ! called by istate.F90
+   PUBLIC   nemoml_hooks_increments  ! called by asminc.F90
+   PUBLIC   nemoml_hooks_finalize    ! called by nemogcm.F90
+   PUBLIC   ln_nemoml_asm            ! used by asminc.F90
+
+#  include "do_loop_substitute.h90"
+#  include "domzgr_substitute.h90"
+   !!----------------------------------------------------------------------
+CONTAINS
+
+   SUBROUTINE nemoml_hooks_init( Kbb, Kmm, Kaa )
+      !!----------------------------------------------------------------------
+      !!                  ***  ROUTINE nemoml_hooks_init  ***
+      !! ** Purpose :   read &namnemoml and start the plugin on mpi_comm_oce, once the grid and
+      !!                masks are known and before istate_init (first call costs seconds)
+      !!----------------------------------------------------------------------
+      INTEGER, INTENT(in) ::   Kbb, Kmm, Kaa   ! time level indices (unused: the grid is static)
+      INTEGER ::   ios, istat
+      !!----------------------------------------------------------------------
+      ! the block is optional in namelist_ref (defaults in nemoml_nam); a misspelled variable stops
+      CALL nemoml_nam_read( numnam_ref, ios )
+      IF( ios > 0 )   CALL ctl_nam ( ios , 'namnemoml in reference namelist' )
+      CALL nemoml_nam_read( numnam_cfg, ios )
+      IF( ios > 0 )   CALL ctl_nam ( ios , 'namnemoml in configuration namelist' )
+      IF(lwm)   CALL nemoml_nam_write( numond )
+      !
+      IF(lwp) THEN
+         WRITE(numout,*)
+         WRITE(numout,*) 'nemoml_hooks_init : nemoml plugin (PyTorch models inside NEMO)'
+         WRITE(numout,*) '~~~~~~~~~~~~~~~~~'
+         WRITE(numout,*) '   Namelist namnemoml : ln_nemoml = ', ln_nemoml, ' ln_nemoml_istate = ',   &
+            &            ln_nemoml_istate, ' ln_nemoml_asm = ', ln_nemoml_asm
+      ENDIF
+      IF( .NOT. ln_nemoml ) THEN
+         ln_nemoml_istate = .FALSE.   ;   ln_nemoml_asm = .FALSE.
+         RETURN
+      ENDIF
+      ! values are checked by nemoml_init, which returns a message naming the bad one
+      CALL nemoml_boot( istat )
+      IF( istat /= 0 )   CALL ctl_stop( 'STOP', 'nemoml_hooks_init: '//nemoml_error() )
+      CALL nemoml_init( mpi_comm_oce,                                                          &
+         &              nemoml_grid( jpi, jpj, jpk, Ni0glo, Nj0glo, nimpp, njmpp, nn_hls,        &
+         &                           Nis0, Nie0, Njs0, Nje0 ),                                   &
+         &              [ nemoml_field_of( 'tmask'   , tmask   , 'T', nemoml_in ),               &
+         &                nemoml_field_of( 'umask'   , umask   , 'U', nemoml_in ),               &
+         &                nemoml_field_of( 'vmask'   , vmask   , 'V', nemoml_in ),               &
+         &                nemoml_field_of( 'gdept_1d', gdept_1d, 'Z', nemoml_in ),               &
+         &                nemoml_field_of( 'gdepw_1d', gdepw_1d, 'Z', nemoml_in ),               &
+         &                nemoml_field_of( 'e3t_1d'  , e3t_1d  , 'Z', nemoml_in ),               &
+         &                nemoml_field_of( 'e3w_1d'  , e3w_1d  , 'Z', nemoml_in ) ],             &
+         &              nemoml_nam_settings(), istat )
+      IF( istat /= 0 )   CALL ctl_stop( 'STOP', 'nemoml_hooks_init: '//nemoml_error() )
+      IF(lwp) WRITE(numout,*) '   nemoml started on mpi_comm_oce'
+   END SUBROUTINE nemoml_hooks_init
+
+
+   SUBROUTINE nemoml_hooks_istate( Kbb, Kmm, Kaa )
+      !!----------------------------------------------------------------------
+      !!                  ***  ROUTINE nemoml_hooks_istate  ***
+      !! ** Purpose :   replace the initial state (rest start or restart) by a generated one
+      !! ** Method  :   called after the restart/rest block of istate_init: write Kbb, lbc_lnk,
+      !!                copy to Kmm; SSH is set after dom_init, so key_qco rebuilds r3t/u/v/f;
+      !!                MLF restarts with an Euler step, an RK3 restart rebuilds uu_b/vv_b
+      !!----------------------------------------------------------------------
+      INTEGER, INTENT(in) ::   Kbb, Kmm, Kaa   ! time level indices
+      INTEGER ::   ji, jj, jk, istat
+      !!----------------------------------------------------------------------
+      IF( .NOT. ln_nemoml_istate )   RETURN
+      IF(lwp) WRITE(numout,*) 'nemoml_hooks_istate : generated initial state (', TRIM(cn_nemoml_generator), ')'
+      CALL nemoml_istate( nit000, [ nemoml_field_of( 'tn'  , ts(:,:,:,jp_tem,Kbb), 'T', nemoml_inout ),  &
+         &                          nemoml_field_of( 'sn'  , ts(:,:,:,jp_sal,Kbb), 'T', nemoml_inout ),  &
+         &                          nemoml_field_of( 'un'  , uu(:,:,:,Kbb)       , 'U', nemoml_inout ),  &
+         &                          nemoml_field_of( 'vn'  , vv(:,:,:,Kbb)       , 'V', nemoml_inout ),  &
+         &                          nemoml_field_of( 'sshn', ssh(:,:,Kbb)        , 'T', nemoml_inout ) ],&
+         &                istat )
+      IF( istat /= 0 )   CALL ctl_stop( 'STOP', 'nemoml_hooks_istate: '//nemoml_error() )
+      CALL lbc_lnk( 'nemoml_hooks', ts(:,:,:,jp_tem,Kbb), 'T',  1._wp, ts(:,:,:,jp_sal,Kbb), 'T',  1._wp,  &
+         &                          uu(:,:,:,       Kbb), 'U', -1._wp, vv(:,:,:,       Kbb), 'V', -1._wp )
+      CALL lbc_lnk( 'nemoml_hooks', ssh(:,:,Kbb), 'T', 1._wp )
+      ts (:,:,:,:,Kmm) = ts (:,:,:,:,Kbb)
+      uu (:,:,:,  Kmm) = uu (:,:,:,  Kbb)
+      vv (:,:,:,  Kmm) = vv (:,:,:,  Kbb)
+      ssh(:,:,    Kmm) = ssh(:,:,    Kbb)
+#if defined key_qco
+      CALL dom_qco_zgr( Kbb, Kmm )       ! r3t/u/v/f from the new SSH
+#endif
+#if defined key_RK3
+      IF( ln_rstart ) THEN               ! istate_init skips the barotropic block on an RK3 restart
+         uu_b(:,:,Kbb) = 0._wp   ;   vv_b(:,:,Kbb) = 0._wp
+         DO_3D( nn_hls, nn_hls, nn_hls, nn_hls, 1, jpkm1 )
+            uu_b(ji,jj,Kbb) = uu_b(ji,jj,Kbb) + e3u(ji,jj,jk,Kbb) * uu(ji,jj,jk,Kbb) * umask(ji,jj,jk)
+            vv_b(ji,jj,Kbb) = vv_b(ji,jj,Kbb) + e3v(ji,jj,jk,Kbb) * vv(ji,jj,jk,Kbb) * vmask(ji,jj,jk)
+         END_3D
+         uu_b(:,:,Kbb) = uu_b(:,:,Kbb) * r1_hu(:,:,Kbb)
+         vv_b(:,:,Kbb) = vv_b(:,:,Kbb) * r1_hv(:,:,Kbb)
+         uu_b(:,:,Kmm) = uu_b(:,:,Kbb)   ;   vv_b(:,:,Kmm) = vv_b(:,:,Kbb)
+      ENDIF
+#else
+      l_1st_euler = .TRUE.               ! MLF: before = now, the first step must be Euler
+#endif
+   END SUBROUTINE nemoml_hooks_istate
+
+
+   SUBROUTINE nemoml_hooks_increments( Kbb, Kmm, pt_inc, ps_inc, pu_inc, pv_inc, pssh_inc )
+      !!----------------------------------------------------------------------
+      !!                  ***  ROUTINE nemoml_hooks_increments  ***
+      !! ** Purpose :   fill the background increments inline (instead of reading
+      !!                assim_background_increments.nc); NEMO's IAU/DI then applies them
+      !!----------------------------------------------------------------------
+      INTEGER                             , INTENT(in   ) ::   Kbb, Kmm     ! time level indices
+      REAL(wp), DIMENSION(:,:,:), TARGET  , INTENT(inout) ::   pt_inc, ps_inc, pu_inc, pv_inc
+      REAL(wp), DIMENSION(:,:)  , TARGET  , INTENT(inout) ::   pssh_inc
+      INTEGER ::   istat
+      !!----------------------------------------------------------------------
+      IF(lwp) WRITE(numout,*) 'nemoml_hooks_increments : 4DVarNet increments (', TRIM(cn_nemoml_da), ')'
+      CALL nemoml_increments( nit000 - 1,                                                         &
+         &   [ nemoml_field_of( 'tn'        , ts(:,:,:,jp_tem,Kmm), 'T', nemoml_in  ),                &
+         &     nemoml_field_of( 'sn'        , ts(:,:,:,jp_sal,Kmm), 'T', nemoml_in  ),                &
+         &     nemoml_field_of( 'un'        , uu(:,:,:,Kmm)       , 'U', nemoml_in  ),                &
+         &     nemoml_field_of( 'vn'        , vv(:,:,:,Kmm)       , 'V', nemoml_in  ),                &
+         &     nemoml_field_of( 'sshn'      , ssh(:,:,Kmm)        , 'T', nemoml_in  ),                &
+         &     nemoml_field_of( 't_bkginc'  , pt_inc              , 'T', nemoml_out ),                &
+         &     nemoml_field_of( 's_bkginc'  , ps_inc              , 'T', nemoml_out ),                &
+         &     nemoml_field_of( 'u_bkginc'  , pu_inc              , 'U', nemoml_out ),                &
+         &     nemoml_field_of( 'v_bkginc'  , pv_inc              , 'V', nemoml_out ),                &
+         &     nemoml_field_of( 'ssh_bkginc', pssh_inc            , 'T', nemoml_out ) ], istat )
+      IF( istat /= 0 )   CALL ctl_stop( 'STOP', 'nemoml_hooks_increments: '//nemoml_error() )
+      CALL lbc_lnk( 'nemoml_hooks', pt_inc, 'T', 1._wp, ps_inc, 'T', 1._wp, pu_inc, 'U', -1._wp, pv_inc, 'V', -1._wp )
+      CALL lbc_lnk( 'nemoml_hooks', pssh_inc, 'T', 1._wp )
+   END SUBROUTINE nemoml_hooks_increments
+
+
+   SUBROUTINE nemoml_hooks_finalize
+      !!----------------------------------------------------------------------
+      !! ** Purpose :   release models and the plugin's communicator before MPI_Finalize
+      !!----------------------------------------------------------------------
+      INTEGER ::   istat
+      IF( .NOT. ln_nemoml )   RETURN
+      CALL nemoml_finalize( istat )
+      IF( istat /= 0 .AND. lwp )   WRITE(numout,*) 'nemoml_hooks_finalize: ', nemoml_error()
+   END SUBROUTINE nemoml_hooks_finalize
+
+
+   !!======================================================================
+END MODULE nemoml_hooks

@@ -1,0 +1,150 @@
+"""``nemoml patch-nemo``: insert nemoml's calls into a NEMO configuration's MY_SRC.
+
+The few NEMO files to touch are copied from the user's own NEMO tree into ``CONFIG/MY_SRC``
+(or taken from there when MY_SRC already has a modified copy) and our lines are inserted at
+anchors. Every inserted line ends with the marker ``!! nemoml``, which makes the tool idempotent.
+Nothing is written unless every anchor is found. Our own modules (``nemoml.F90``,
+``nemoml_nam.F90``, ``nemoml_hooks.F90``) are copied beside them and ``&namnemoml`` is added to the namelist.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from nemoml._paths import package_subdir
+
+MARK = "!! nemoml"
+
+
+@dataclass(frozen=True)
+class Insertion:
+    anchors: tuple[str, ...]  # regexes for one line, tried in order (NEMO 5.0 first, then 4.2)
+    where: str  # "after", "before" or "replace"
+    lines: tuple[str, ...]
+    why: str
+
+
+PATCHES: dict[str, tuple[str, tuple[Insertion, ...]]] = {
+    "nemogcm.F90": ("src/OCE/nemogcm.F90", (
+        Insertion((r"^\s*USE\s+istate\b",), "after",
+                  ("   USE nemoml_hooks   ! nemoml plugin (init, finalize)",), "module"),
+        Insertion((r"^\s*CALL\s+dom_init\s*\(",), "after",
+                  ("                           CALL nemoml_hooks_init( Nbb, Nnn, Naa )"
+                   "   ! nemoml: comm, grid, masks known; before istate_init",),
+                  "plugin init after dom_init"),
+        Insertion((r"^\s*CALL\s+nemo_closefile\s*$",), "before",
+                  ("      CALL nemoml_hooks_finalize   ! nemoml: before MPI is finalised",),
+                  "plugin finalize before MPI_Finalize"),
+    )),
+    "istate.F90": ("src/OCE/DOM/istate.F90", (
+        Insertion((r"^\s*USE\s+restart\b",), "after",
+                  ("   USE nemoml_hooks    ! nemoml plugin (generated initial state)",), "module"),
+        Insertion((r"^#\s*if\s+defined\s+key_RK3\s*$", r'^\s*!\s*Initialize "before" barotropic',
+                   r"^\s*uu_b\s*\(:,:,Kmm\)\s*=\s*0"), "before",
+                  ("      CALL nemoml_hooks_istate( Kbb, Kmm, Kaa )"
+                   "   ! nemoml: after the restart/rest block",),
+                  "initial state after the restart/rest block, before the barotropic block"),
+    )),
+    "asminc.F90": ("src/OCE/ASM/asminc.F90", (
+        Insertion((r"^\s*USE\s+lib_mpp\b",), "after",
+                  ("   USE nemoml_hooks, ONLY : ln_nemoml_asm, nemoml_hooks_increments",), "module"),
+        Insertion((r"^\s*IF\s*\(\s*ln_trainc\s*\.OR\.\s*ln_dyninc\s*\.OR\.\s*&",), "replace",
+                  ("      IF( ln_nemoml_asm ) THEN   ! nemoml: increments computed inline",
+                   "         CALL nemoml_hooks_increments( Kbb, Kmm, t_bkginc, s_bkginc, u_bkginc,"
+                   " v_bkginc, ssh_bkginc )",
+                   "      ELSE IF ( ln_trainc .OR. ln_dyninc .OR.   &"),
+                  "increments filled inline instead of read from the file"),
+    )),
+}
+
+
+class PatchError(RuntimeError):
+    pass
+
+
+def _marked(line: str) -> str:
+    return f"{line}   {MARK}"
+
+
+def patch_text(text: str, name: str, inserts: tuple[Insertion, ...]) -> tuple[str, list[str]]:
+    """Return the patched text and what was done; raise PatchError naming a missing anchor."""
+    lines = text.splitlines()
+    done = []
+    for ins in inserts:
+        if any(ln.endswith(MARK) and ln[: -len(MARK)].rstrip() == ins.lines[0] for ln in lines):
+            done.append(f"{name}: {ins.why}: already patched")
+            continue
+        index = None
+        for pattern in ins.anchors:
+            index = next((k for k, ln in enumerate(lines)
+                          if re.search(pattern, ln) and not ln.endswith(MARK)), None)
+            if index is not None:
+                break
+        if index is None:
+            raise PatchError(f"{name}: anchor for '{ins.why}' not found (looked for "
+                             f"{' or '.join(repr(p) for p in ins.anchors)}); is this NEMO 4.2 "
+                             f"or 5.0?")
+        new = [_marked(ln) for ln in ins.lines]
+        if ins.where == "after":
+            lines[index + 1:index + 1] = new
+        elif ins.where == "before":
+            lines[index:index] = new
+        else:
+            lines[index:index + 1] = new
+        done.append(f"{name}: {ins.why}: line {index + 1}")
+    return "\n".join(lines) + "\n", done
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def namelist_block() -> str:
+    return (package_subdir("nemo_patches") / "namelist_nemoml").read_text()
+
+
+def patch_config(config: Path, nemo: Path | None = None) -> list[str]:
+    """Patch ``config/MY_SRC``; ``nemo`` is the NEMO tree (default: two levels above config)."""
+    config = Path(config).resolve()
+    if not config.is_dir():
+        raise PatchError(f"configuration directory {config} does not exist")
+    nemo = Path(nemo).resolve() if nemo else config.parent.parent
+    mysrc = config / "MY_SRC"
+    planned: dict[Path, str] = {}
+    report: list[str] = []
+    for name, (relpath, inserts) in PATCHES.items():
+        source = mysrc / name if (mysrc / name).is_file() else nemo / relpath
+        if not source.is_file():
+            raise PatchError(f"{name}: neither {mysrc / name} nor {nemo / relpath} exists; pass "
+                             f"--nemo with the root of your NEMO tree")
+        text, done = patch_text(source.read_text(), name, inserts)
+        planned[mysrc / name] = text
+        report += [f"{d} (from {source})" if source.parent != mysrc else d for d in done]
+    ours = (package_subdir("include") / "nemoml.F90", package_subdir("include") / "nemoml_nam.F90",
+            package_subdir("nemo_patches") / "MY_SRC" / "nemoml_hooks.F90")
+    for src in ours:
+        planned[mysrc / src.name] = src.read_text()
+        report.append(f"{src.name}: copied from the installed nemoml")
+    nml = config / "EXPREF" / "namelist_cfg"
+    if nml.is_file():
+        current = nml.read_text()
+        if re.search(r"^\s*&namnemoml\b", current, flags=re.M | re.I):
+            report.append("EXPREF/namelist_cfg: &namnemoml already present")
+        else:
+            planned[nml] = current.rstrip("\n") + "\n" + namelist_block()
+            report.append("EXPREF/namelist_cfg: &namnemoml appended (ln_nemoml = .false.)")
+    else:
+        report.append("no EXPREF/namelist_cfg: add nemo_patches/namelist_nemoml to your namelist")
+    mysrc.mkdir(exist_ok=True)
+    for path, text in planned.items():
+        if not path.is_file() or path.read_text() != text:
+            _atomic_write(path, text)
+    return report
+

@@ -1,0 +1,121 @@
+"""patch-nemo on NEMO-like files written here (no NEMO code): anchors found, missing, run twice."""
+
+import pytest
+
+from nemoml.bridge.nemo_patch import MARK, PatchError, patch_config
+
+NEMOGCM = """MODULE nemogcm
+   USE istate         ! initial state setting          (istate_init routine)
+CONTAINS
+   SUBROUTINE nemo_gcm
+      CALL nemo_dealloc()
+      CALL nemo_closefile
+   END SUBROUTINE nemo_gcm
+   SUBROUTINE nemo_init
+                           CALL     dom_init( Nbb, Nnn, Naa )   ! Domain
+                           CALL  istate_init( Nbb, Nnn, Naa )
+   END SUBROUTINE nemo_init
+   SUBROUTINE nemo_closefile
+   END SUBROUTINE nemo_closefile
+END MODULE nemogcm
+"""
+ISTATE = """MODULE istate
+   USE restart         ! restart
+CONTAINS
+   SUBROUTINE istate_init( Kbb, Kmm, Kaa )
+      IF( ln_rstart ) THEN
+         CALL rst_read( Kbb, Kmm )
+      ENDIF
+#if defined key_RK3
+      IF( .NOT. ln_rstart ) THEN
+#endif
+   END SUBROUTINE istate_init
+END MODULE istate
+"""
+ASMINC = """MODULE asminc
+   USE lib_mpp         ! MPP library
+CONTAINS
+   SUBROUTINE asm_inc_init( Kbb, Kmm, Krhs )
+      IF ( ln_trainc .OR. ln_dyninc .OR.   &
+         & ln_sshinc .OR. ln_sicinc .OR. ln_sitinc   ) THEN
+         CALL iom_open( c_asminc, inum )
+      ENDIF
+   END SUBROUTINE asm_inc_init
+END MODULE asminc
+"""
+
+
+@pytest.fixture
+def tree(tmp_path):
+    nemo = tmp_path / "nemo"
+    for rel, text in (("src/OCE/nemogcm.F90", NEMOGCM), ("src/OCE/DOM/istate.F90", ISTATE),
+                      ("src/OCE/ASM/asminc.F90", ASMINC)):
+        (nemo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (nemo / rel).write_text(text)
+    config = nemo / "cfgs" / "MY_GYRE"
+    (config / "EXPREF").mkdir(parents=True)
+    (config / "EXPREF" / "namelist_cfg").write_text("&namrun\n   nn_itend = 10\n/\n")
+    return nemo, config
+
+
+def _lines(path):
+    return path.read_text().splitlines()
+
+
+def test_patch_inserts_at_the_anchors(tree):
+    nemo, config = tree
+    report = patch_config(config)
+    mysrc = config / "MY_SRC"
+    gcm = _lines(mysrc / "nemogcm.F90")
+    i_dom = next(k for k, ln in enumerate(gcm) if "CALL     dom_init" in ln)
+    assert "nemoml_hooks_init( Nbb, Nnn, Naa )" in gcm[i_dom + 1]
+    i_close = next(k for k, ln in enumerate(gcm) if ln.strip() == "CALL nemo_closefile")
+    assert "nemoml_hooks_finalize" in gcm[i_close - 1]
+    ist = _lines(mysrc / "istate.F90")
+    i_rk3 = ist.index("#if defined key_RK3")
+    assert "nemoml_hooks_istate( Kbb, Kmm, Kaa )" in ist[i_rk3 - 1]
+    asm = (mysrc / "asminc.F90").read_text()
+    assert "IF( ln_nemoml_asm ) THEN" in asm and "ELSE IF ( ln_trainc .OR. ln_dyninc" in asm
+    assert "      IF ( ln_trainc" not in asm
+    for name in ("nemoml.F90", "nemoml_nam.F90", "nemoml_hooks.F90"):
+        assert (mysrc / name).is_file()
+    assert "&namnemoml" in (config / "EXPREF" / "namelist_cfg").read_text()
+    assert sum(MARK in ln for ln in gcm + ist) == 5
+    assert any("line" in r for r in report)
+    # the NEMO tree itself is untouched
+    assert (nemo / "src/OCE/nemogcm.F90").read_text() == NEMOGCM
+
+
+def test_patch_is_idempotent(tree):
+    _, config = tree
+    patch_config(config)
+    first = {p.name: p.read_text() for p in (config / "MY_SRC").iterdir()}
+    nml = (config / "EXPREF" / "namelist_cfg").read_text()
+    report = patch_config(config)
+    assert {p.name: p.read_text() for p in (config / "MY_SRC").iterdir()} == first
+    assert (config / "EXPREF" / "namelist_cfg").read_text() == nml
+    assert sum("already" in r for r in report) == 8
+
+
+def test_missing_anchor_names_file_and_anchor_and_writes_nothing(tree):
+    nemo, config = tree
+    (nemo / "src/OCE/DOM/istate.F90").write_text(ISTATE.replace("#if defined key_RK3\n", ""))
+    with pytest.raises(PatchError, match=r"istate.F90: anchor for 'initial state after the "
+                                         r"restart/rest block"):
+        patch_config(config)
+    assert not (config / "MY_SRC").exists()
+
+
+def test_user_my_src_copy_is_patched(tree):
+    _, config = tree
+    (config / "MY_SRC").mkdir()
+    (config / "MY_SRC" / "istate.F90").write_text(ISTATE.replace("restart\n", "restart ! user\n"))
+    patch_config(config)
+    assert "! user" in (config / "MY_SRC" / "istate.F90").read_text()
+
+
+def test_missing_nemo_tree(tmp_path):
+    config = tmp_path / "cfgs" / "X"
+    config.mkdir(parents=True)
+    with pytest.raises(PatchError, match="nemogcm.F90: neither"):
+        patch_config(config)
