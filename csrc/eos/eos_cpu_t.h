@@ -13,6 +13,7 @@
       const R *restrict tm, R *restrict o1, R *restrict o2) {                                \
     R bad = 0;                                                                               \
     int64_t i;                                                                               \
+    _Pragma("omp simd reduction(+ : bad)") /* points are independent: no alias versioning */ \
     for (i = 0; i < m; ++i) {                                                                \
       const R zi = zfull ? z[i] : zk, mi = masked ? tm[i] : (R)1;                            \
       R a, b;                                                                                \
@@ -25,9 +26,9 @@
     }                                                                                        \
     return bad;                                                                              \
   }                                                                                          \
-  NEMOML_CLONES static R FN(op##_block_)(const E *e, int zfull, int64_t m, const R *T,       \
-                                         const R *S, const R *z, R zk, const R *tm, R *o1,   \
-                                         R *o2) {                                            \
+  NEMOML_CLONES static R FN(op##_block_)(                                                    \
+      const E *e, int zfull, int64_t m, const R *restrict T, const R *restrict S,            \
+      const R *restrict z, R zk, const R *restrict tm, R *restrict o1, R *restrict o2) {     \
     switch ((e->kind == NEMOML_EOS_SEOS) * 4 + (zfull != 0) * 2 + (tm != NULL)) {            \
     case 0: return FN(op##_loop_)(e, 0, 0, 0, m, T, S, z, zk, tm, o1, o2);                   \
     case 1: return FN(op##_loop_)(e, 0, 0, 1, m, T, S, z, zk, tm, o1, o2);                   \
@@ -148,34 +149,42 @@ int64_t FN(nemoml_eos_bn2_)(const nemoml_eos_params *p, int64_t nout, int64_t nz
 }
 
 /* sigma0 of one level block with its masked sums; prev (sigma0 of the level above, or NULL)
- * adds the masked sums of the vertical difference. acc: sum, count, diff sum, diff count */
-NEMOML_CLONES static R FN(profile_block_)(const E *e, int64_t m, const R *restrict T,
-                                          const R *restrict S, const R *restrict tm,
-                                          const R *restrict tmp, const R *restrict prev,
-                                          R *restrict sig, double *restrict acc) {
-  double s = 0, c = 0, ds = 0, dc = 0;
-  R bad = 0;
+ * adds the masked sums of the vertical difference. acc: sum, count, diff sum, diff count.
+ * seos is a constant once inlined, so the loop has no branch. */
+static inline __attribute__((always_inline)) R FN(profile_loop_)(
+    const E *e, const int seos, int64_t m, const R *restrict T, const R *restrict S,
+    const R *restrict tm, const R *restrict tmp, const R *restrict prev, R *restrict sig,
+    double *restrict acc) {
+  R s = 0, c = 0, ds = 0, dc = 0; /* block sums (<= NEMOML_BLK terms); blocks add in float64 */
+  R rd[NEMOML_BLK];
+  /* rhop*tm through the insitu loop (vectorised), then sigma0 with a select: NaN on land
+   * stays out of the sums */
+  const R bad = FN(insitu_loop_)(e, seos, 0, 1, m, T, S, NULL, (R)0, tm, rd, sig);
   int64_t i;
+#pragma omp simd reduction(+ : s, c)
   for (i = 0; i < m; ++i) {
-    R rd, rp;
-    const int wet = tm[i] != 0;
-    if (e->kind == NEMOML_EOS_SEOS)
-      FN(nemoml_seos_insitu_)(e, T[i], S[i], (R)0, (R)1, &rd, &rp);
-    else
-      FN(nemoml_poly_insitu_)(e, T[i], S[i], (R)0, (R)1, &rd, &rp);
-    sig[i] = wet ? rp - (R)1000 : (R)0; /* a select, so NaN on land stays out of the sums */
+    const R w = tm[i] != 0 ? (R)1 : (R)0;
+    sig[i] = w != 0 ? sig[i] - (R)1000 : (R)0;
     s += sig[i];
-    c += wet;
-    bad += FN(nemoml_eos_bad_)(T[i], S[i], tm[i]);
+    c += w;
   }
   if (prev)
+#pragma omp simd reduction(+ : ds, dc)
     for (i = 0; i < m; ++i) {
-      const int both = (tm[i] != 0) & (tmp[i] != 0);
-      ds += both ? (double)(prev[i] - sig[i]) : 0.0;
+      const R both = (tm[i] != 0) & (tmp[i] != 0) ? (R)1 : (R)0;
+      ds += both != 0 ? prev[i] - sig[i] : (R)0;
       dc += both;
     }
   acc[0] = s, acc[1] = c, acc[2] = ds, acc[3] = dc;
   return bad;
+}
+
+NEMOML_CLONES static R FN(profile_block_)(const E *e, int64_t m, const R *restrict T,
+                                          const R *restrict S, const R *restrict tm,
+                                          const R *restrict tmp, const R *restrict prev,
+                                          R *restrict sig, double *restrict acc) {
+  if (e->kind == NEMOML_EOS_SEOS) return FN(profile_loop_)(e, 1, m, T, S, tm, tmp, prev, sig, acc);
+  return FN(profile_loop_)(e, 0, m, T, S, tm, tmp, prev, sig, acc);
 }
 
 int64_t FN(nemoml_eos_sigma0_profiles_)(const nemoml_eos_params *p, int64_t nout, int64_t nz,

@@ -66,8 +66,9 @@ int64_t nemoml_eos_bn2_f32(const nemoml_eos_params *p, int64_t nout, int64_t nz,
                            const float *wmask, float *n2);
 /* C1/C2 profiles in one pass (fields (nout, nz, n)): mean[o*nz+k] = masked mean over the n
  * points of sigma0 = rhop - 1000 at level k, diff[o*nz+k] = masked mean of sigma0_k -
- * sigma0_{k+1} where both are wet (0 at the last level); 0 where no point is wet. Sums are
- * float64 and reduced in a fixed order (results do not depend on the thread count). */
+ * sigma0_{k+1} where both are wet (0 at the last level); 0 where no point is wet. Sums run in
+ * the working precision within blocks of 1024 points and in float64 across blocks, in a fixed
+ * order (results do not depend on the thread count). */
 int64_t nemoml_eos_sigma0_profiles_f64(const nemoml_eos_params *p, int64_t nout, int64_t nz,
                                        int64_t n, const double *T, const double *S,
                                        const double *mask, double *mean, double *diff);

@@ -13,8 +13,11 @@
 #include "nemoml_eos.h"
 #include "nemoml_eos_coeffs.h"
 
+/* always inlined: the CPU loops only vectorise once the calls are gone */
 #ifdef __CUDACC__
-#define NEMOML_HD static inline __host__ __device__
+#define NEMOML_HD static __forceinline__ __host__ __device__
+#elif defined(__GNUC__)
+#define NEMOML_HD static inline __attribute__((always_inline))
 #else
 #define NEMOML_HD static inline
 #endif
