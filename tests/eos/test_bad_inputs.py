@@ -122,3 +122,17 @@ def test_from_namelist(tmp_path):
         EOS.from_namelist(tmp_path / "no_such_namelist")
     with pytest.raises(ValueError, match="rn_a0"):
         EOS.from_namelist(NAMELIST.replace("0.165", "abc"))
+
+
+def test_out_arrays_are_written_in_place_and_checked():
+    T, S = np.full((2, 3, 4), 10.0), np.full((2, 3, 4), 35.0)
+    rd, rp = np.empty_like(T), np.empty_like(T)
+    res = eos.insitu(T, S, np.array([0.0, 500.0]), E, out=(rd, rp))
+    assert res[0] is rd and res[1] is rp
+    np.testing.assert_array_equal(rd, eos.rhd(T, S, np.array([0.0, 500.0]), E))
+    with pytest.raises(ValueError, match="overlaps an input"):
+        eos.rab(T, S, 0.0, E, out=(T, rp))
+    with pytest.raises(ValueError, match=r"out\[1\] must be a writeable"):
+        eos.rab(T, S, 0.0, E, out=(rd, rp.astype(np.float32)))
+    with pytest.raises(ValueError, match="outputs overlap"):
+        eos.insitu(T, S, 0.0, E, out=(rd, rd))

@@ -144,7 +144,32 @@ def _run(fn: str, backend: str, size: int, gpu_name: str, gpu_args, cpu_name: st
     return bad[0]
 
 
-def _pointwise(fn: str, op: int, T, S, depth, eos: EOS, mask, backend: str):
+def _outputs(fn: str, out, shape, dtype, inputs) -> tuple[np.ndarray, np.ndarray]:
+    """Fresh outputs, or the caller's ``out`` pair after checking it can be written in place."""
+    if out is None:
+        return np.empty(shape, dtype), np.empty(shape, dtype)
+    if len(out) != 2:
+        raise ValueError(f"nemoml.eos.{fn}: out must be a pair of arrays")
+    for k, o in enumerate(out):
+        if not (
+            isinstance(o, np.ndarray)
+            and o.shape == shape
+            and o.dtype == dtype
+            and o.flags.c_contiguous
+            and o.flags.writeable
+        ):
+            raise ValueError(
+                f"nemoml.eos.{fn}: out[{k}] must be a writeable C-contiguous {dtype} array of "
+                f"shape {shape}"
+            )
+        if any(a is not None and np.shares_memory(o, a) for a in inputs):
+            raise ValueError(f"nemoml.eos.{fn}: out[{k}] overlaps an input")
+    if np.shares_memory(out[0], out[1]):
+        raise ValueError(f"nemoml.eos.{fn}: the two outputs overlap")
+    return out[0], out[1]
+
+
+def _pointwise(fn: str, op: int, T, S, depth, eos: EOS, mask, backend: str, out=None):
     if not isinstance(eos, EOS):
         raise TypeError(f"nemoml.eos.{fn}: eos must be an nemoml.eos.EOS, got {type(eos).__name__}")
     _check_backend(fn, backend)
@@ -158,7 +183,7 @@ def _pointwise(fn: str, op: int, T, S, depth, eos: EOS, mask, backend: str):
     Tc, Sc = _full(T, shape, dtype), _full(S, shape, dtype)
     mc = None if mask is None else _full(arrays["mask"], shape, dtype)
     nrow, nz, n = _rows(shape, zfull)
-    o1, o2 = np.empty(shape, dtype), np.empty(shape, dtype)
+    o1, o2 = _outputs(fn, out, shape, dtype, (Tc, Sc, z, mc))
     sfx = "f64" if dtype == np.float64 else "f32"
     p = _lib.params(eos)
     args = (p, nrow, nz, n, *map(_lib.ptr, (Tc, Sc, z)), int(zfull), _lib.ptr(mc))
@@ -177,15 +202,16 @@ def _pointwise(fn: str, op: int, T, S, depth, eos: EOS, mask, backend: str):
     return o1, o2
 
 
-def insitu(T, S, depth, eos: EOS, mask=None, *, backend: str = "cpu"):
+def insitu(T, S, depth, eos: EOS, mask=None, *, backend: str = "cpu", out=None):
     """NEMO's ``eos_insitu_pot``: ``(rd, rhop)`` in one pass.
 
     ``rd = (rho/rho0 - 1)*mask`` with rho NEMO's polynomial at depth ``depth`` (no r0(z)
     profile), ``rhop`` the surface-referenced potential density [kg m-3] times mask.
     ``backend="cuda"`` or ``"auto"`` runs on a GPU when one is usable and otherwise logs one
-    line and uses the CPU kernels.
+    line and uses the CPU kernels. ``out=(rd, rhop)`` writes into existing C-contiguous arrays
+    of the result shape and dtype (no allocation, e.g. in a time loop).
     """
-    return _pointwise("insitu", 0, T, S, depth, eos, mask, backend)
+    return _pointwise("insitu", 0, T, S, depth, eos, mask, backend, out)
 
 
 def rhd(T, S, depth, eos: EOS, mask=None, *, backend: str = "cpu") -> np.ndarray:
@@ -207,9 +233,12 @@ def sigma0(T, S, depth, eos: EOS, mask=None, *, backend: str = "cpu") -> np.ndar
     return sig
 
 
-def rab(T, S, depth, eos: EOS, mask=None, *, backend: str = "cpu"):
-    """NEMO's ``rab_3d``: ``(alpha, beta)``, alpha = -drho/dT/rho0 [1/K], beta = drho/dS/rho0."""
-    return _pointwise("rab", 1, T, S, depth, eos, mask, backend)
+def rab(T, S, depth, eos: EOS, mask=None, *, backend: str = "cpu", out=None):
+    """NEMO's ``rab_3d``: ``(alpha, beta)``, alpha = -drho/dT/rho0 [1/K], beta = drho/dS/rho0.
+
+    ``out=(alpha, beta)`` as in :func:`insitu`.
+    """
+    return _pointwise("rab", 1, T, S, depth, eos, mask, backend, out)
 
 
 def bn2(T, S, gdept, gdepw, e3w, wmask, eos: EOS, *, backend: str = "cpu") -> np.ndarray:
