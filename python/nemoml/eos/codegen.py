@@ -63,7 +63,10 @@ def render(coef: dict | None = None) -> str:
         "/* X-macro over the coefficient names, in the order of the value lists below */",
         "#define NEMOML_EOS_POLY_FIELDS(X) \\",
     ]
-    lines += [f"  X({n}) \\" for n in names]
+    lines += [
+        "  " + " ".join(f"X({n})" for n in names[i : i + 8]) + " \\"
+        for i in range(0, len(names), 8)
+    ]
     lines.append("")
     for eos in ("TEOS10", "EOS80"):
         norm = coef[eos]["normalisation"]
@@ -71,7 +74,10 @@ def render(coef: dict | None = None) -> str:
             lines.append(f"#define NEMOML_{eos}_{key} {norm[key]!r}")
         vals = [coef[eos][t][n] for t in TABLES for n in coef[eos][t]]
         lines.append(f"#define NEMOML_{eos}_VALUES {{ \\")
-        lines += [f"  {v!r}, \\" for v in vals]
+        lines += [
+            "  " + " ".join(f"{v!r}," for v in vals[i : i + 5]) + " \\"
+            for i in range(0, len(vals), 5)
+        ]
         lines += ["}", ""]
     lines.append("/* P_k(zs, zt) of rho (EOS), alpha*rho0 (ALP) and beta*rho0*zs (BET) */")
     for t in TABLES:
