@@ -16,7 +16,8 @@ def _train_da(args: argparse.Namespace) -> int:
     scn = osse.build(args.truth, n=args.grid, n_sat=args.satellites, noise_m=args.noise,
                      seed=args.seed)
     solver = SolverConfig(channels=args.window, hidden_prior=args.hidden_prior,
-                          hidden_lstm=args.hidden_lstm, n_step=args.n_step)
+                          hidden_lstm=args.hidden_lstm, n_step=args.n_step,
+                          lstm_downsample=args.lstm_downsample)
     cfg = TrainConfig(solver=solver, epochs=args.epochs, batch=args.batch)
     meta = {"norm": {"mean": scn.mean, "std": scn.std}, "grid": list(scn.truth.ssh.shape[1:]),
             "dx_km": scn.truth.dx, "noise_m": args.noise, "satellites": args.satellites,
@@ -63,9 +64,10 @@ def register(subparsers) -> None:
     p.add_argument("--grid", type=int, default=64, help="grid size after block-averaging")
     p.add_argument("--window", type=int, default=15, help="window length (days)")
     p.add_argument("--hidden-prior", type=int, default=32)
-    p.add_argument("--hidden-lstm", type=int, default=16)
-    p.add_argument("--n-step", type=int, default=6, help="solver iterations")
-    p.add_argument("--epochs", type=int, default=4)
+    p.add_argument("--hidden-lstm", type=int, default=32)
+    p.add_argument("--lstm-downsample", type=int, default=2, help="ConvLSTM grid coarsening")
+    p.add_argument("--n-step", type=int, default=8, help="solver iterations")
+    p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--satellites", type=int, default=4)
     p.add_argument("--noise", type=float, default=0.02, help="nadir noise std (m)")

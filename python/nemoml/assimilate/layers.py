@@ -8,6 +8,8 @@ autograd at inference (TorchScript and ``torch.export`` both take it as a plain 
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -106,17 +108,65 @@ class BilinAE(nn.Module):
         return phi, v_x
 
 
-class ConvLstmGrad(nn.Module):
-    """ConvLSTM on the normalised cost gradient; returns the update and the new state."""
+class FirstGuess(nn.Module):
+    """Normalised convolution of the observations: ``G * (m y) / (G * m + eps)``.
 
-    def __init__(self, channels: int, hidden: int, circ_h: bool, circ_w: bool):
+    ``G`` is a fixed separable Gaussian (``sigma_px`` cells in space, ``sigma_t`` channels across
+    the window). It gives the solver a smooth starting field where the observations are dense
+    and relaxes to 0 (the mean) far from them, so the learned iterations refine rather than
+    build the field from nothing.
+    """
+
+    def __init__(self, channels: int, sigma_px: float, sigma_t: float, circ_h: bool,
+                 circ_w: bool):
+        super().__init__()
+        r = int(math.ceil(2.5 * sigma_px))
+        g = torch.exp(-0.5 * (torch.arange(-r, r + 1, dtype=torch.float32) / sigma_px) ** 2)
+        t = torch.arange(channels, dtype=torch.float32)
+        mix = torch.exp(-0.5 * ((t[:, None] - t[None, :]) / sigma_t) ** 2)
+        self.register_buffer("kernel", (g / g.sum()).reshape(1, 1, 1, -1))
+        self.register_buffer("mix", mix.reshape(channels, channels, 1, 1))
+        self.r = r
+        self.circ_h = circ_h
+        self.circ_w = circ_w
+
+    def _blur(self, a: Tensor) -> Tensor:
+        b, c, h, w = a.shape
+        a = F.conv2d(a, self.mix)
+        a = a.reshape(b * c, 1, h, w)
+        a = F.pad(a, (self.r, self.r, 0, 0), mode="circular" if self.circ_w else "constant")
+        a = F.conv2d(a, self.kernel)
+        a = F.pad(a, (0, 0, self.r, self.r), mode="circular" if self.circ_h else "constant")
+        a = F.conv2d(a, self.kernel.transpose(2, 3))
+        return a.reshape(b, c, h, w)
+
+    def forward(self, y: Tensor, mask: Tensor) -> Tensor:
+        return self._blur(mask * y) / (self._blur(mask) + 0.05)
+
+
+class ConvLstmGrad(nn.Module):
+    """ConvLSTM on the normalised cost gradient; returns the update and the new state.
+
+    It runs on a grid coarsened by ``downsample`` (average pooling, bilinear upsampling of its
+    output), so each solver step spreads information ``downsample`` cells further.
+    """
+
+    def __init__(self, channels: int, hidden: int, circ_h: bool, circ_w: bool,
+                 downsample: int = 1):
         super().__init__()
         self.gates = PaddedConv(channels + hidden, 4 * hidden, circ_h, circ_w)
         self.out = nn.Conv2d(hidden, channels, 1)
         self.hidden = hidden
+        self.downsample = downsample
 
     def forward(self, g: Tensor, h: Tensor, c: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        size = (g.shape[-2], g.shape[-1])
+        if self.downsample > 1:
+            g = F.avg_pool2d(g, self.downsample)
         i, f, o, cand = torch.chunk(self.gates(torch.cat([g, h], dim=1)), 4, dim=1)
         c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(cand)
         h = torch.sigmoid(o) * torch.tanh(c)
-        return self.out(h), h, c
+        out = self.out(h)
+        if self.downsample > 1:
+            out = F.interpolate(out, size=size, mode="bilinear", align_corners=False)
+        return out, h, c

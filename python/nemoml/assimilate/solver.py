@@ -2,8 +2,11 @@
 
 ``J(x) = w_obs * ||m * (x - y)||^2 + w_prior * ||x - phi(x)||^2`` summed over one window, with
 ``m`` the observation mask. The solver iterates ``x <- x - [LSTM(g / |g0|) / (k + 1) +
-lr_grad * (k + 1) / K * g]`` with ``g = grad J(x)`` computed in closed form (see ``layers``), so
-train mode and inference mode run the same arithmetic and return the same ``x_K``.
+lr_grad * (k + 1) / K * g / |g0|]`` with ``g = grad J(x)`` computed in closed form (see
+``layers``) and ``|g0|`` the RMS of the first gradient of each window, so train mode and inference
+mode run the same arithmetic and return the same ``x_K``. Unlike 4dvarnet-starter the direct
+gradient term is normalised too: a trained bilinear prior can make ``grad J`` stiff, and a fixed
+step on the raw gradient then diverges.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import Tensor, nn
 
-from nemoml.assimilate.layers import BilinAE, ConvLstmGrad
+from nemoml.assimilate.layers import BilinAE, ConvLstmGrad, FirstGuess
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,10 @@ class SolverConfig:
     hidden_prior: int = 32
     hidden_lstm: int = 32
     n_step: int = 8
+    lstm_downsample: int = 2
     lr_grad: float = 0.2
+    guess_sigma_px: float = 2.0  # first guess from the observations (0: zero-filled obs)
+    guess_sigma_t: float = 4.0
     w_obs: float = 1.0
     w_prior: float = 1.0
     circular_y: bool = True
@@ -46,12 +52,17 @@ class FourDVarNet(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.prior = BilinAE(cfg.channels, cfg.hidden_prior, cfg.circular_y, cfg.circular_x)
-        self.grad_mod = ConvLstmGrad(cfg.channels, cfg.hidden_lstm, cfg.circular_y, cfg.circular_x)
+        self.grad_mod = ConvLstmGrad(cfg.channels, cfg.hidden_lstm, cfg.circular_y,
+                                     cfg.circular_x, cfg.lstm_downsample)
+        self.guess = FirstGuess(cfg.channels, max(cfg.guess_sigma_px, 0.5),
+                                max(cfg.guess_sigma_t, 0.5), cfg.circular_y, cfg.circular_x)
+        self.use_guess = cfg.guess_sigma_px > 0
         self.n_step = cfg.n_step
         self.lr_grad = cfg.lr_grad
         self.w_obs = cfg.w_obs
         self.w_prior = cfg.w_prior
         self.hidden = cfg.hidden_lstm
+        self.downsample = cfg.lstm_downsample
 
     def cost(self, x: Tensor, y: Tensor, mask: Tensor) -> Tensor:
         """Variational cost of each window; ``y`` must be finite (zero where unobserved)."""
@@ -64,7 +75,8 @@ class FourDVarNet(nn.Module):
         return 2.0 * self.w_obs * mask * (x - y) + 2.0 * self.w_prior * (x - phi - jt_r)
 
     def forward(self, y: Tensor, mask: Tensor, x0: Tensor | None = None) -> Tensor:
-        """Minimise the cost from ``x0`` (a background) or, without one, from the zero-filled obs.
+        """Minimise the cost from ``x0`` (a background) or, without one, from a first guess
+        (a normalised convolution of the observations, or the zero-filled obs).
 
         Parameters
         ----------
@@ -75,9 +87,15 @@ class FourDVarNet(nn.Module):
         observed = mask > 0
         mask = observed.to(y.dtype)
         y = torch.where(observed, y, torch.zeros_like(y))
-        x = y if x0 is None else x0
+        if x0 is not None:
+            x = x0
+        elif self.use_guess:
+            x = self.guess(y, mask)
+        else:
+            x = y
         b, _, ny, nx = y.shape
-        h = torch.zeros(b, self.hidden, ny, nx, dtype=y.dtype, device=y.device)
+        d = self.downsample
+        h = torch.zeros(b, self.hidden, ny // d, nx // d, dtype=y.dtype, device=y.device)
         c = torch.zeros_like(h)
         norm = torch.ones(b, 1, 1, 1, dtype=y.dtype, device=y.device)
         for k in range(self.n_step):
@@ -86,5 +104,5 @@ class FourDVarNet(nn.Module):
                 # one scale per window, so a window's analysis does not depend on its batch
                 norm = torch.sqrt((g**2).flatten(1).mean(dim=1) + 1e-12).reshape(b, 1, 1, 1)
             upd, h, c = self.grad_mod(g / norm, h, c)
-            x = x - upd / (k + 1) - self.lr_grad * (k + 1) / self.n_step * g
+            x = x - upd / (k + 1) - self.lr_grad * (k + 1) / self.n_step * (g / norm)
         return x

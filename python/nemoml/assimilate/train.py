@@ -164,6 +164,7 @@ def train(train_win: Windows, val_win: Windows, cfg: TrainConfig, out_dir: Path,
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.epochs * per_epoch)
     best = math.inf
     history = []
+    skipped = 0
     t0 = time.perf_counter()
     for epoch in range(cfg.epochs):
         model.train()
@@ -174,17 +175,20 @@ def train(train_win: Windows, val_win: Windows, cfg: TrainConfig, out_dir: Path,
                                                n_t, cfg, rng, low)
             terms = loss_terms(model, _forward(model, obs, mask, bkg), tgt)
             opt.zero_grad()
-            terms["total"].backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
-            opt.step()
+            if torch.isfinite(terms["total"]):
+                terms["total"].backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+                opt.step()
+            else:
+                skipped += 1  # a diverging solve: skip the batch rather than poison the weights
             sched.step()
             bar.set_postfix(loss=f"{terms['total'].item():.4f}", mse=f"{terms['mse'].item():.4f}")
         val = validate(model, val_win, n_t)
-        history.append({"epoch": epoch + 1, "val_rmse": val,
+        history.append({"epoch": epoch + 1, "val_rmse": val, "skipped_batches": skipped,
                         "minutes": (time.perf_counter() - t0) / 60})
         info = {**meta, "epoch": epoch + 1, "val_rmse": val, "history": history}
         save_checkpoint(out_dir / "last.pt", model, cfg, info)
-        if val < best:
+        if val < best or not math.isfinite(best):
             best = val
             save_checkpoint(out_dir / "best.pt", model, cfg, info)
         if progress:
