@@ -97,8 +97,13 @@ def cuda():
     """
     try:
         f, lib = _dlopen("libnemoml_eos_cuda.so")
-    except (OSError, FileNotFoundError) as err:
-        log.warning("nemoml.eos: CUDA kernels unavailable (%s); using the CPU kernels", err)
+    except FileNotFoundError:
+        log.warning(
+            "nemoml.eos: CUDA kernels not built (no nvcc at build time); using the CPU kernels"
+        )
+        return None
+    except OSError as err:
+        log.warning("nemoml.eos: CUDA kernels do not load (%s); using the CPU kernels", err)
         return None
     count = lib.nemoml_eos_cuda_device_count()
     if count <= 0:
