@@ -37,4 +37,4 @@ def test_f32_n2_from_alpha_beta(gyre):
     )
     wet = (np.broadcast_to(wmask, n64.shape) == 1) & (np.abs(n64) > 1e-8)
     rel = np.abs(n32[wet] - n64[wet]) / np.abs(n64[wet])
-    assert np.median(rel) < 1e-3 and np.quantile(rel, 0.99) < 1e-2
+    assert np.median(rel) < 1e-4 and np.quantile(rel, 0.99) < 3e-3  # sheet: 3.9e-5, 2.8e-3
