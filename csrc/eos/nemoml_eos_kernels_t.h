@@ -26,7 +26,7 @@ NEMOML_HOST void FN(nemoml_eos_setup_)(FN(nemoml_eos_) *e, const nemoml_eos_para
   const double *v = t10 ? teos10 : eos80;
   R *dst = &e->poly.rdeltaS; /* the struct is 4 + NCOEF consecutive R, filled in order */
   int i;
-  typedef char poly_is_packed[sizeof(e->poly) == (4 + NEMOML_EOS_NCOEF) * sizeof(R) ? 1 : -1];
+  (void)sizeof(char[sizeof(e->poly) == (4 + NEMOML_EOS_NCOEF) * sizeof(R) ? 1 : -1]);
   e->kind = p->kind;
   e->rho0 = (R)p->rho0;
   e->r1_rho0 = (R)(1.0 / p->rho0);
