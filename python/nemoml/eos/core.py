@@ -4,7 +4,7 @@ Arrays are NEMO-ordered ``(..., z, y, x)`` or anything numpy broadcasts together
 gives float32 out, anything else real is computed in float64. Depth (metres, positive down) may
 be a scalar, one value per level (a 1-D array of length ``shape[-3]`` when the fields have 3 or
 more dims) or an array broadcastable to the fields. C-contiguous inputs of the working dtype and
-full shape are passed to C without a copy; outputs are fresh arrays.
+full shape are passed to C without a copy; outputs are fresh arrays unless ``out=`` is given.
 
 NaN policy: NaN in T or S propagates to the outputs at the same points (as in NEMO), and a
 :class:`EOSRangeWarning` reports how many wet points are non-finite or outside
