@@ -31,16 +31,20 @@ MODULE nemoml_nam
    CHARACTER(len=16) , PUBLIC ::   cn_nemoml_uv         = 'zero'    !: 'zero' or 'generated'
    CHARACTER(len=16) , PUBLIC ::   cn_nemoml_device     = 'cpu'     !: 'cpu', 'cuda', 'auto'
    CHARACTER(len=256), PUBLIC ::   cn_nemoml_rstout     = ''        !: also write the state here
+   CHARACTER(len=256), PUBLIC ::   cn_nemoml_incout     = ''        !: also write the increments here
    INTEGER           , PUBLIC ::   nn_nemoml_threads    = 1         !: torch threads per rank
    CHARACTER(len=1024),PUBLIC ::   cn_nemoml_models     = ''        !: 'name=path, ...' (advanced)
    CHARACTER(len=256), PUBLIC ::   cn_nemoml_istate     = ''        !: istate handler (advanced)
    CHARACTER(len=256), PUBLIC ::   cn_nemoml_increments = ''        !: increments handler (advanced)
+   INTEGER           , PUBLIC ::   nn_nemoml_date0      = 20000101  !: the host's initial date (not read:
+   !                                                                !  NEMO sets it from nn_date0)
 
    NAMELIST/namnemoml/ ln_nemoml, ln_nemoml_istate, ln_nemoml_asm, cn_nemoml_generator,         &
       &                cn_nemoml_da, cn_nemoml_obs, cn_nemoml_sampler, nn_nemoml_steps,          &
       &                nn_nemoml_seed, ln_nemoml_c1, ln_nemoml_c2, ln_nemoml_ts, ln_nemoml_stab, &
       &                cn_nemoml_condition, cn_nemoml_uv, cn_nemoml_device, cn_nemoml_rstout,    &
-      &                nn_nemoml_threads, cn_nemoml_models, cn_nemoml_istate, cn_nemoml_increments
+      &                cn_nemoml_incout, nn_nemoml_threads, cn_nemoml_models, cn_nemoml_istate,  &
+      &                cn_nemoml_increments
 
 CONTAINS
 
@@ -66,6 +70,7 @@ CONTAINS
          &  // lkey( 'ln_nemoml_ts', ln_nemoml_ts ) // lkey( 'ln_nemoml_stab', ln_nemoml_stab )            &
          &  // ckey( 'cn_nemoml_condition', cn_nemoml_condition ) // ckey( 'cn_nemoml_uv', cn_nemoml_uv )  &
          &  // ckey( 'cn_nemoml_device', cn_nemoml_device ) // ckey( 'cn_nemoml_rstout', cn_nemoml_rstout )&
+         &  // ckey( 'cn_nemoml_incout', cn_nemoml_incout ) // ikey( 'nn_nemoml_date0', nn_nemoml_date0 ) &
          &  // ikey( 'nn_nemoml_threads', nn_nemoml_threads )                                             &
          &  // ckey( 'cn_nemoml_models', cn_nemoml_models ) // ckey( 'cn_nemoml_istate', cn_nemoml_istate ) &
          &  // ckey( 'cn_nemoml_increments', cn_nemoml_increments )

@@ -23,6 +23,7 @@ MODULE host_domain
    CHARACTER(len=512) :: cn_meshmask = ''                   ! NEMO mesh_mask.nc ('': analytic basin)
    CHARACTER(len=512) :: cn_restart = ''                    ! initial state file ('': analytic)
    INTEGER :: nn_mask = 0                                   ! analytic mask: 0 closed basin, 1 all ocean
+   REAL(dp) :: rn_dx = 1._dp, rn_dy = 1._dp                 ! analytic grid: glamt, gphit spacing
 
    INTEGER :: narea, nproc, jpni, jpnj
    INTEGER :: jpi, jpj, jpk, nimpp, njmpp, nis0, nie0, njs0, nje0
@@ -37,7 +38,7 @@ CONTAINS
       CHARACTER(len=1024) :: cline
       CHARACTER(len=:), ALLOCATABLE :: ctext
       NAMELIST/namhost/ nn_ni0glo, nn_nj0glo, nn_jpk, nn_hls, nn_jpni, nn_jpnj, ln_selftest, nn_fault, &
-         &              cn_modeldir, cn_meshmask, cn_restart, nn_mask
+         &              cn_modeldir, cn_meshmask, cn_restart, nn_mask, rn_dx, rn_dy
       OPEN( newunit=inum, file=cdfile, status='old', action='read', iostat=kstat )
       IF( kstat /= 0 )   RETURN
       READ( inum, namhost, iostat=kstat )

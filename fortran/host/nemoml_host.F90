@@ -22,6 +22,7 @@ PROGRAM nemoml_host
    CHARACTER(len=512) :: cl_nml
    TYPE(nemoml_grid) :: sgrid
    REAL(dp), ALLOCATABLE, TARGET :: tmask(:,:,:), umask(:,:,:), vmask(:,:,:), gdept_1d(:), e3t_1d(:)
+   REAL(dp), ALLOCATABLE, TARGET :: glamt(:,:), gphit(:,:)
    REAL(dp), ALLOCATABLE, TARGET :: tn(:,:,:), sn(:,:,:), un(:,:,:), vn(:,:,:), sshn(:,:)
    REAL(dp), ALLOCATABLE, TARGET :: zout(:,:,:), zexp(:,:,:), zinc(:,:,:,:), zsshinc(:,:)
    REAL(c_float), ALLOCATABLE, TARGET :: sn_sp(:,:,:)
@@ -45,6 +46,7 @@ PROGRAM nemoml_host
    IF( irank == 0 )   WRITE(*,'(a,6(1x,i0))') 'LAYOUT', jpni, jpnj, nn_ni0glo, nn_nj0glo, jpk, nn_hls
 
    ALLOCATE( tmask(jpi,jpj,jpk), umask(jpi,jpj,jpk), vmask(jpi,jpj,jpk), gdept_1d(jpk), e3t_1d(jpk) )
+   ALLOCATE( glamt(jpi,jpj), gphit(jpi,jpj) )
    ALLOCATE( tn(jpi,jpj,jpk), sn(jpi,jpj,jpk), un(jpi,jpj,jpk), vn(jpi,jpj,jpk), sshn(jpi,jpj) )
    ALLOCATE( zout(jpi,jpj,jpk), zexp(jpi,jpj,jpk), zinc(jpi,jpj,jpk,4), zsshinc(jpi,jpj) )
    IF( LEN_TRIM(cn_meshmask) > 0 ) THEN
@@ -53,11 +55,16 @@ PROGRAM nemoml_host
       CALL io_read( TRIM(cn_meshmask), 'vmask', vmask, istat )   ;   CALL check_io( 'vmask' )
       CALL io_read( TRIM(cn_meshmask), 'gdept_1d', gdept_1d, istat )   ;   CALL check_io( 'gdept_1d' )
       CALL io_read( TRIM(cn_meshmask), 'e3t_1d', e3t_1d, istat )       ;   CALL check_io( 'e3t_1d' )
+      CALL io_read( TRIM(cn_meshmask), 'glamt', glamt, istat )         ;   CALL check_io( 'glamt' )
+      CALL io_read( TRIM(cn_meshmask), 'gphit', gphit, istat )         ;   CALL check_io( 'gphit' )
    ELSE
       CALL fill_mask( 'T', tmask )   ;   CALL fill_mask( 'U', umask )   ;   CALL fill_mask( 'V', vmask )
       DO jk = 1, jpk
          e3t_1d(jk) = 10._dp * jk   ;   gdept_1d(jk) = 5._dp * jk * jk
       END DO
+      DO jj = 1, jpj ; DO ji = 1, jpi
+         glamt(ji,jj) = rn_dx * ( mig(ji) - 1 )   ;   gphit(ji,jj) = rn_dy * ( mjg(jj) - 1 )
+      END DO ; END DO
    ENDIF
    CALL fill_states()
    IF( .NOT. ln_nemoml ) THEN                            ! as NEMO: the plugin is off
@@ -78,7 +85,8 @@ PROGRAM nemoml_host
       CALL nemoml_init( icomm, sgrid, [ nemoml_field_of('tmask', tmask, 'T', nemoml_in),             &
          &   nemoml_field_of('umask', umask, 'U', nemoml_in), nemoml_field_of('vmask', vmask, 'V', nemoml_in), &
          &   nemoml_field_of('gdept_1d', gdept_1d, 'Z', nemoml_in),                                   &
-         &   nemoml_field_of('e3t_1d', e3t_1d, 'Z', nemoml_in) ], nemoml_nam_settings(), istat )
+         &   nemoml_field_of('e3t_1d', e3t_1d, 'Z', nemoml_in), nemoml_field_of('glamt', glamt, 'T', nemoml_in), &
+         &   nemoml_field_of('gphit', gphit, 'T', nemoml_in) ], nemoml_nam_settings(), istat )
    ENDIF
    CALL check_status( 'nemoml_init', istat )
 

@@ -64,6 +64,7 @@ CONTAINS
          RETURN
       ENDIF
       ! values are checked by nemoml_init, which returns a message naming the bad one
+      nn_nemoml_date0 = nn_date0           ! dates of the increments record
       CALL nemoml_boot( istat )
       IF( istat /= 0 )   CALL ctl_stop( 'STOP', 'nemoml_hooks_init: '//nemoml_error() )
       CALL nemoml_init( mpi_comm_oce,                                                          &
@@ -75,7 +76,11 @@ CONTAINS
          &                nemoml_field_of( 'gdept_1d', gdept_1d, 'Z', nemoml_in ),               &
          &                nemoml_field_of( 'gdepw_1d', gdepw_1d, 'Z', nemoml_in ),               &
          &                nemoml_field_of( 'e3t_1d'  , e3t_1d  , 'Z', nemoml_in ),               &
-         &                nemoml_field_of( 'e3w_1d'  , e3w_1d  , 'Z', nemoml_in ) ],             &
+         &                nemoml_field_of( 'e3w_1d'  , e3w_1d  , 'Z', nemoml_in ),               &
+         &                nemoml_field_of( 'glamt'   , glamt   , 'T', nemoml_in ),               &
+         &                nemoml_field_of( 'gphit'   , gphit   , 'T', nemoml_in ),               &
+         &                nemoml_field_of( 'e1t'     , e1t     , 'T', nemoml_in ),               &
+         &                nemoml_field_of( 'e2t'     , e2t     , 'T', nemoml_in ) ],             &
          &              nemoml_nam_settings(), istat )
       IF( istat /= 0 )   CALL ctl_stop( 'STOP', 'nemoml_hooks_init: '//nemoml_error() )
       IF(lwp) WRITE(numout,*) '   nemoml started on mpi_comm_oce'

@@ -18,13 +18,15 @@ def _selftest(args: argparse.Namespace) -> int:
 def _config(args: argparse.Namespace) -> int:
     from nemoml._paths import includedir, libdir
 
-    lib, inc = libdir(), includedir()
+    lib = libdir()
     parts = []
     if args.fflags or not args.ldflags:
-        parts.append(f"-I{inc}")
+        # NEMO compiles nemoml.F90 from MY_SRC with its own compiler: no module path needed,
+        # only the directory of nemoml.h for C users
+        parts.append(f"-I{includedir()}" if args.c else "")
     if args.ldflags or not args.fflags:
         parts.append(f"-L{lib} -Wl,-rpath,{lib} -lnemoml")
-    print(" ".join(parts))
+    print(" ".join(p for p in parts if p))
     return 0
 
 
@@ -55,4 +57,5 @@ def register(sub) -> None:
     p = sub.add_parser("config", help="flags for a NEMO arch file (%%USER_INC, %%USER_LIB)")
     p.add_argument("--fflags", action="store_true", help="compile flags")
     p.add_argument("--ldflags", action="store_true", help="link flags")
+    p.add_argument("--c", action="store_true", help="compile flags for a C host (nemoml.h)")
     p.set_defaults(func=_config)

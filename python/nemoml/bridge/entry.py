@@ -74,7 +74,7 @@ def init(fcomm, grid, nfields, descs, settings_text) -> int:
     torch.set_num_threads(settings.nn_nemoml_threads)
     ag.run(session.set_static, fields)
     ag.check()
-    session.gather_masks()
+    session.gather_static()
     for name, path in settings.models().items():
         ag.run(session.registry.load, name, path)
     if session.exchange.is_root:  # handlers run on the root: load their models now, not at kt

@@ -46,7 +46,7 @@ def _prepare_model(session, argument):
 
 HANDLERS: dict[str, Handler] = {"model": Handler(_run_model, _prepare_model)}
 # kinds living in other rooms, imported on first use: each module defines HANDLER
-LAZY_HANDLERS = {"generator": "nemoml.generate.inline", "4dvarnet": "nemoml.assimilate.inline"}
+LAZY_HANDLERS = {"generator": "nemoml.generate.hook", "4dvarnet": "nemoml.assimilate.hook"}
 
 
 def handler(kind: str) -> Handler:

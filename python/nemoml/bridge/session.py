@@ -57,6 +57,8 @@ class Session:
         self.masks: dict[str, np.ndarray] = {}  # local (jpk, jpj, jpi) bool copies
         self.global_masks: dict[str, np.ndarray] = {}  # root only, (jpk, Nj0glo, Ni0glo)
         self.depths: dict[str, np.ndarray] = {}  # 1-D per-level arrays
+        self.surface: dict[str, np.ndarray] = {}  # local (jpj, jpi) copies: glamt, gphit, e1t...
+        self.global_surface: dict[str, np.ndarray] = {}  # root only, (Nj0glo, Ni0glo)
         self.agreement = Agreement(comm, "")
         self.cache: dict[str, object] = {}  # handler state loaded at init (e.g. the generator)
 
@@ -75,7 +77,8 @@ class Session:
         return self.agreement
 
     def set_static(self, fields: dict[str, Field]) -> None:
-        """Keep copies of masks and 1-D depths passed at init (views die with the call)."""
+        """Keep copies of masks, 1-D depths and 2-D surface fields passed at init (views die
+        with the call)."""
         if "tmask" not in fields:
             raise ValueError("nemoml_init needs the tmask field")
         for name, f in fields.items():
@@ -91,16 +94,25 @@ class Session:
                     raise ValueError(f"field {name}: {f.array.size} levels, the grid has "
                                      f"jpk={self.grid['jpk']}")
                 self.depths[name] = f.array.astype(np.float64)
+            elif f.array.ndim == 2:
+                check_shape(f, self.shape3d[1:])
+                self.surface[name] = f.array.astype(np.float64)
             else:
-                raise ValueError(f"field {name}: not a mask (*mask) or a 1-D depth array")
+                raise ValueError(f"field {name}: not a mask (*mask), a 1-D depth array or a 2-D "
+                                 f"surface field")
         for name in ("umask", "vmask"):
             self.masks.setdefault(name, self.masks["tmask"])
 
-    def gather_masks(self) -> None:
+    def gather_static(self) -> None:
+        """Masks and surface fields as global arrays on the root, for the handlers."""
         for name, m in self.masks.items():
             full = self.exchange.gather(m.astype(np.float64))
             if full is not None:
                 self.global_masks[name] = full.astype(bool)
+        for name, a in self.surface.items():
+            full = self.exchange.gather(a)
+            if full is not None:
+                self.global_surface[name] = full
 
     def mask_for(self, f: Field) -> np.ndarray:
         m = self.masks["umask" if f.cgrid == "U" else "vmask" if f.cgrid == "V" else "tmask"]

@@ -73,6 +73,8 @@ class Settings:
     cn_nemoml_uv: str = "zero"            # initial velocities: "zero" or "generated"
     cn_nemoml_device: str = "cpu"
     cn_nemoml_rstout: str = ""            # also write the generated state as a NEMO restart
+    cn_nemoml_incout: str = ""            # also write the increments as NEMO's increments file
+    nn_nemoml_date0: int = 20000101       # the host's initial date (NEMO: nn_date0)
     nn_nemoml_threads: int = 1            # torch threads per rank (one MPI rank per core)
     cn_nemoml_models: str = ""            # "name=path, name=path": loaded once at init
     cn_nemoml_istate: str = ""            # istate handler "kind:arg" (default: generator)
