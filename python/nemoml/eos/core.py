@@ -128,45 +128,21 @@ def _check_backend(fn: str, backend: str) -> None:
 
 
 def _run(fn: str, backend: str, size: int, gpu_name: str, gpu_args, cpu_name: str, cpu_args) -> int:
-    """Run the CUDA host-array kernel when asked for and usable (else, after one log line, the
-    CPU one); return the kernels' count of suspicious wet points."""
+    """Run the CUDA host-array kernel when asked for and usable, else (after one log line) the
+    CPU one; a CUDA failure (e.g. out of device memory) also falls back with a log line.
+    Returns the kernels' count of suspicious wet points."""
     if not size:
         return 0
     gpu = _lib.cuda() if backend != "cpu" else None
-    if gpu is None:
-        return getattr(_lib.cpu()[1], cpu_name)(*cpu_args)
-    ffi, lib = gpu
-    bad = ffi.new("int64_t *")
-    err = getattr(lib, gpu_name)(*gpu_args, bad)
-    if err:
+    if gpu is not None:
+        ffi, lib = gpu
+        bad = ffi.new("int64_t *")
+        err = getattr(lib, gpu_name)(*gpu_args, bad)
+        if not err:
+            return bad[0]
         msg = ffi.string(lib.nemoml_eos_cuda_last_error()).decode()
-        raise RuntimeError(f"nemoml.eos.{fn}: CUDA error {err}: {msg}")
-    return bad[0]
-
-
-def _outputs(fn: str, out, shape, dtype, inputs) -> tuple[np.ndarray, np.ndarray]:
-    """Fresh outputs, or the caller's ``out`` pair after checking it can be written in place."""
-    if out is None:
-        return np.empty(shape, dtype), np.empty(shape, dtype)
-    if len(out) != 2:
-        raise ValueError(f"nemoml.eos.{fn}: out must be a pair of arrays")
-    for k, o in enumerate(out):
-        if not (
-            isinstance(o, np.ndarray)
-            and o.shape == shape
-            and o.dtype == dtype
-            and o.flags.c_contiguous
-            and o.flags.writeable
-        ):
-            raise ValueError(
-                f"nemoml.eos.{fn}: out[{k}] must be a writeable C-contiguous {dtype} array of "
-                f"shape {shape}"
-            )
-        if any(a is not None and np.shares_memory(o, a) for a in inputs):
-            raise ValueError(f"nemoml.eos.{fn}: out[{k}] overlaps an input")
-    if np.shares_memory(out[0], out[1]):
-        raise ValueError(f"nemoml.eos.{fn}: the two outputs overlap")
-    return out[0], out[1]
+        _lib.log.warning("nemoml.eos.%s: CUDA error %d (%s); using the CPU kernels", fn, err, msg)
+    return getattr(_lib.cpu()[1], cpu_name)(*cpu_args)
 
 
 def _pointwise(fn: str, op: int, T, S, depth, eos: EOS, mask, backend: str, out=None):
