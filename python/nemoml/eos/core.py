@@ -145,6 +145,31 @@ def _run(fn: str, backend: str, size: int, gpu_name: str, gpu_args, cpu_name: st
     return getattr(_lib.cpu()[1], cpu_name)(*cpu_args)
 
 
+def _outputs(fn: str, out, shape, dtype, inputs) -> tuple[np.ndarray, np.ndarray]:
+    """Fresh outputs, or the caller's ``out`` pair after checking it can be written in place."""
+    if out is None:
+        return np.empty(shape, dtype), np.empty(shape, dtype)
+    if len(out) != 2:
+        raise ValueError(f"nemoml.eos.{fn}: out must be a pair of arrays")
+    for k, o in enumerate(out):
+        if not (
+            isinstance(o, np.ndarray)
+            and o.shape == shape
+            and o.dtype == dtype
+            and o.flags.c_contiguous
+            and o.flags.writeable
+        ):
+            raise ValueError(
+                f"nemoml.eos.{fn}: out[{k}] must be a writeable C-contiguous {dtype} array of "
+                f"shape {shape}"
+            )
+        if any(a is not None and np.shares_memory(o, a) for a in inputs):
+            raise ValueError(f"nemoml.eos.{fn}: out[{k}] overlaps an input")
+    if np.shares_memory(out[0], out[1]):
+        raise ValueError(f"nemoml.eos.{fn}: the two outputs overlap")
+    return out[0], out[1]
+
+
 def _pointwise(fn: str, op: int, T, S, depth, eos: EOS, mask, backend: str, out=None):
     if not isinstance(eos, EOS):
         raise TypeError(f"nemoml.eos.{fn}: eos must be an nemoml.eos.EOS, got {type(eos).__name__}")
