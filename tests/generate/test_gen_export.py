@@ -33,7 +33,7 @@ def exported(tmp_path_factory):
 def test_metadata_is_complete(exported):
     path, _ = exported
     meta = json.loads((path / "generator.json").read_text())
-    for key in ("grid", "layout", "schedule", "eos", "targets", "model", "files"):
+    for key in ("grid", "layout", "schedule", "eos", "targets", "model", "files", "reference"):
         assert key in meta
     assert meta["schedule"] == {"kind": "cosine", "n_train": 1000, "s": 0.008,
                                 "prediction": "epsilon"}
@@ -48,7 +48,7 @@ def test_torchscript_pt2_and_eager_agree(exported, tmp_path):
     x = torch.randn(3, ts.layout.channels, ts.layout.height, ts.layout.width) * ts.mask
     t = torch.tensor([0, 500, 999])
     ckpt = torch.load(path / "checkpoint.pt", weights_only=False)
-    *_, net = build(tiny_config(cfg.database, _mesh_copy(tmp_path), tmp_path))
+    *_, net, _ = build(tiny_config(cfg.database, _mesh_copy(tmp_path), tmp_path))
     net.load_state_dict(ckpt["ema"])
     with torch.no_grad():
         want = net(x, t, ts.mask)
@@ -69,7 +69,8 @@ def test_sampling_is_seeded(exported):
         a = gen.sample(3, seed=11, sampler=sampler, steps=steps)
         b = gen.sample(3, seed=11, sampler=sampler, steps=steps, batch_size=1)
         c = gen.sample(3, seed=12, sampler=sampler, steps=steps)
-        np.testing.assert_allclose(a["T"], b["T"], rtol=1e-6)  # batched conv rounding only
+        # same noise streams; batched float32 convolutions round differently (~1e-6)
+        np.testing.assert_allclose(a["T"], b["T"], rtol=0, atol=1e-4)
         assert not np.array_equal(a["T"], c["T"])
     ocean = gen.layout.grid.tmask
     assert (a["T"][:, ~ocean] == 0).all() and np.isfinite(a["T"]).all()

@@ -97,4 +97,4 @@ def test_calibrated_duals_are_stored_and_reused(toy):
     a = gen.sample(3, seed=2, constraints=["stability"], steps=5)
     b = gen.sample(3, seed=2, constraints=["stability"], steps=5, batch_size=2)
     for k in a:
-        np.testing.assert_allclose(a[k], b[k], rtol=1e-6)
+        np.testing.assert_allclose(a[k], b[k], rtol=0, atol=1e-4)

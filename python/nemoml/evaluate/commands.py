@@ -18,6 +18,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-year", type=int, default=None, help="reference: last model year")
     p.add_argument("--set", action="append", default=[], metavar="NAME=FILE",
                    help="a set of states to compare (repeatable)")
+    p.add_argument("--generator", default=None, metavar="DIR",
+                   help="exported generator to sample the --generate sets from")
+    p.add_argument("--generate", action="append", default=[], metavar="NAME=CONSTRAINTS",
+                   help="sample a set with these constraints ('' = none, 'c1+ts'); repeatable")
+    p.add_argument("-n", type=int, default=32, help="states per generated set")
+    p.add_argument("--steps", type=int, default=50, help="DDIM steps of generated sets")
+    p.add_argument("--seed", type=int, default=123)
     p.add_argument("--depth-box", type=float, default=1500.0, help="BW/DW boundary (m)")
     p.add_argument("--out", required=True, help="directory for report.md/json and PNGs")
     p.add_argument("--no-plots", action="store_true")
@@ -40,8 +47,36 @@ def _evaluate(args) -> int:
         if not sep:
             raise ValueError(f"--set expects NAME=FILE, got {spec!r}")
         sets[name] = load_states(path, ("T", "S"), nz=nz).fields
+    if args.generate:
+        sets.update(_generated(args))
     card = ReportCard(grid, args.eos, ref.fields, args.depth_box)
     result = write_report(card, sets, args.out, plots=not args.no_plots)
     print(result["table"])
     print(json.dumps({"files": result["files"]}))
     return 0
+
+
+def _generated(args) -> dict:
+    """Sample each ``--generate`` set and keep it as an ensemble file beside the report."""
+    from pathlib import Path
+
+    from nemoml.generate import load_generator
+    from nemoml.generate.sampling_io import write_ensemble
+
+    if args.generator is None:
+        raise ValueError("--generate needs --generator DIR")
+    gen = load_generator(args.generator)
+    if gen.density.eos != args.eos:
+        raise ValueError(f"generator uses EOS {gen.density.eos!r}, --eos is {args.eos!r}")
+    sets = {}
+    for spec in args.generate:
+        name, sep, cons = spec.partition("=")
+        if not sep:
+            raise ValueError(f"--generate expects NAME=CONSTRAINTS, got {spec!r}")
+        names = [c for c in cons.split("+") if c]
+        fields = gen.sample(args.n, seed=args.seed, constraints=names, steps=args.steps)
+        safe = "".join(ch if ch.isalnum() else "_" for ch in name)
+        write_ensemble(Path(args.out) / f"set_{safe}.nc", fields,
+                       {"constraints": cons or "none", "seed": args.seed})
+        sets[name] = fields
+    return sets

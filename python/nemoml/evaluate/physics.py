@@ -107,8 +107,10 @@ class ReportCard:
         sal = np.asarray(fields["S"], np.float64)
         per: dict[str, np.ndarray] = {}
         for box, w in (("bw", self.w_bw), ("dw", self.w_dw)):
-            per[f"{box}_T"] = (temp * w).sum((1, 2, 3)) / w.sum()
-            per[f"{box}_S"] = (sal * w).sum((1, 2, 3)) / w.sum()
+            # a grid too shallow for a box has no value for it (NaN), not an error
+            total = w.sum() if w.sum() > 0 else np.nan
+            per[f"{box}_T"] = (temp * w).sum((1, 2, 3)) / total
+            per[f"{box}_S"] = (sal * w).sum((1, 2, 3)) / total
         sig = self.sigma0(fields)
         drop = sig[:, :-1] - sig[:, 1:]  # > 0: lighter water below heavier water
         wsum = self.w_int.sum()

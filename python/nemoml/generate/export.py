@@ -27,7 +27,9 @@ def atomic_write(path: Path, write) -> None:
     """Write through ``write(tmp_path)`` into a temporary file, then rename it into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # keep the suffix: some writers (torch.export.save) insist on it
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                               suffix=f".tmp{path.suffix}")
     os.close(fd)
     try:
         write(tmp)

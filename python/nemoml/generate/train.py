@@ -44,7 +44,7 @@ class TrainConfig:
     steps: int = 4000
     batch: int = 16
     lr: float = 2e-3
-    ema: float = 0.999
+    ema: float = 0.995
     grad_clip: float = 1.0
     clip: float = 6.0
     seed: int = 0
@@ -65,7 +65,15 @@ def build(cfg: TrainConfig):
     x_train = layout.encode(train_set.fields, f"{cfg.database} (training split)")
     x_val = layout.encode(val_set.fields, f"{cfg.database} (validation split)")
     net = UNet(layout.channels, cfg.base, tuple(cfg.mults), cfg.blocks)
-    return grid, layout, x_train, x_val, net
+    return grid, layout, x_train, x_val, net, train_set
+
+
+def _reference_card(grid, density, fields) -> dict:
+    """Report-card means of the training states, kept with the model for comparisons."""
+    from nemoml.evaluate.physics import ReportCard
+
+    summary = ReportCard(grid, density, fields).evaluate("data", fields).summary()
+    return {k: v["mean"] if isinstance(v, dict) else v for k, v in summary.items()}
 
 
 def _loss(net, sched: Schedule, x0, mask, gen) -> torch.Tensor:
@@ -90,7 +98,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     out = Path(cfg.out)
-    grid, layout, x_train, x_val, net = build(cfg)
+    grid, layout, x_train, x_val, net, train_set = build(cfg)
     mask = layout.mask_tensor()
     sched = Schedule(cfg.n_train)
     ema = copy.deepcopy(net).requires_grad_(False)
@@ -152,7 +160,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     targets = default_targets(Physics(layout, density), x_train)
     model_config = {"base": cfg.base, "mults": list(cfg.mults), "blocks": cfg.blocks,
                     "parameters": n_params, "clip": cfg.clip}
-    extra = {"training": {"config": {k: v for k, v in asdict(cfg).items()},
+    extra = {"reference": _reference_card(grid, density, train_set.fields),
+             "training": {"config": {k: v for k, v in asdict(cfg).items()},
                           "history": history, "n_train_states": int(x_train.shape[0]),
                           "n_val_states": int(x_val.shape[0]),
                           "seconds": time.perf_counter() - t0}}

@@ -88,6 +88,11 @@ class UNet(nn.Module):
         self.out = nn.Conv2d(c, channels, 3, padding=1)
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
+        # per-channel, step-dependent skip from input to output: at high noise eps ~ x_t,
+        # which a network narrower than the state (base < channels) cannot pass through
+        self.skip_gain = nn.Linear(self.t_dim, channels)
+        nn.init.zeros_(self.skip_gain.weight)
+        nn.init.zeros_(self.skip_gain.bias)
         self.act = nn.SiLU()
 
     def embed(self, t: torch.Tensor) -> torch.Tensor:
@@ -115,4 +120,5 @@ class UNet(nn.Module):
             for block in stage:
                 h = block(h, temb)
             h = upsample(h)
-        return self.out(self.act(self.out_norm(h))) * m
+        skip = self.skip_gain(temb)[:, :, None, None] * x
+        return (self.out(self.act(self.out_norm(h))) + skip) * m
