@@ -30,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    p.add_argument("--no-pt2", action="store_true", help="export TorchScript only")
     p.add_argument("--calibrate", default="", metavar="SETS",
                    help="constraint sets to calibrate duals for after training, e.g. "
                         "'c1;c2;ts;c1+ts+stability'")
@@ -64,6 +65,7 @@ def _train(args) -> int:
         max_year=args.max_year, val_fraction=args.val_fraction, eos=args.eos,
         base=args.base, mults=tuple(args.mults), blocks=args.blocks, steps=args.steps,
         batch=args.batch, lr=args.lr, seed=args.seed, threads=args.threads,
+        pt2=not args.no_pt2,
     )
     summary = train(cfg, resume=args.resume, progress=not args.no_progress)
     if args.calibrate:

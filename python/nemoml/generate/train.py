@@ -103,7 +103,6 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     sched = Schedule(cfg.n_train)
     ema = copy.deepcopy(net).requires_grad_(False)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=1e-4)
-    lr_at = lambda s: cfg.lr * 0.5 * (1 + math.cos(math.pi * min(s, cfg.steps) / cfg.steps))  # noqa: E731
     gen = torch.Generator().manual_seed(cfg.seed)
     step, history = 0, []
     ckpt = out / CHECKPOINT
@@ -127,8 +126,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         bar = tqdm(total=cfg.steps, initial=step, desc="train-generator", unit="step")
     t0, loss_avg = time.perf_counter(), None
     while step < cfg.steps:
-        for group in opt.param_groups:
-            group["lr"] = lr_at(step)
+        for group in opt.param_groups:  # cosine decay, no warm-up
+            group["lr"] = cfg.lr * 0.5 * (1 + math.cos(math.pi * step / cfg.steps))
         idx = torch.randint(0, x_train.shape[0], (cfg.batch,), generator=gen)
         loss = _loss(net, sched, x_train[idx], mask, gen)
         if not torch.isfinite(loss):

@@ -1,0 +1,58 @@
+"""The trained GYRE generator shipped with the package (made by ``nemoml train-generator``)."""
+
+import argparse
+
+import numpy as np
+import pytest
+
+from nemoml.evaluate.physics import ReportCard
+from nemoml.generate import load_generator
+from nemoml.generate.bench import PACKAGED
+
+pytestmark = pytest.mark.skipif(not (PACKAGED / "generator.json").is_file(),
+                                reason="packaged generator not built")
+
+
+@pytest.fixture(scope="module")
+def gen():
+    return load_generator(PACKAGED)
+
+
+def test_packaged_generator_is_self_contained_gyre(gen):
+    assert gen.layout.grid.shape == (31, 22, 32)
+    assert gen.density.eos == "eos80"
+    assert gen.layout.variables == ("T", "S", "SSH")
+    assert "c1+stability+ts|ddim|50|0" in gen.duals
+    assert sum(f.stat().st_size for f in PACKAGED.iterdir()) < 3 * 2**20
+
+
+def test_unconstrained_states_are_plausible_and_diverse(gen):
+    out = gen.sample(8, seed=4, steps=20)
+    ocean = gen.layout.grid.tmask
+    t, s = out["T"][:, ocean], out["S"][:, ocean]
+    assert np.isfinite(t).all() and (t > -3).all() and (t < 35).all()
+    assert (s > 30).all() and (s < 40).all()
+    sst = out["T"][:, 0][:, ocean[0]]
+    assert sst.std(0).mean() > 0.1  # states differ point by point
+
+
+def test_stored_c1_duals_cut_the_density_profile_bias(gen):
+    card = ReportCard(gen.layout.grid, gen.density)
+    cset = gen.constraint_set(["c1"])
+    free = gen.sample(8, seed=77, steps=50)
+    guided = gen.sample(8, seed=77, steps=50, constraints=["c1"])
+    bias = [float(np.sqrt(np.mean(cset(card._x(f)).mean(0).numpy() ** 2)))
+            for f in (free, guided)]
+    assert bias[1] < bias[0] / 3
+
+
+@pytest.mark.slow
+def test_bench_quick(gen):
+    from nemoml.generate.bench import run
+
+    out = run(argparse.Namespace(json=True, quick=True))
+    for key in ("seconds_per_state_ddpm1000", "seconds_per_state_ddim50",
+                "inversion_fraction_data", "inversion_fraction_ddim50"):
+        assert key in out
+    assert out["seconds_per_state_ddpm1000"] > out["seconds_per_state_ddim50"] > 0
+    assert 0 <= out["inversion_fraction_ddim50"] <= 1
