@@ -40,7 +40,7 @@ def run(args) -> dict:
         "torch_threads": torch.get_num_threads(),
         **timing,
     }
-    for method in ("oi", "4dvar", "4dvarnet"):
+    for method in ("oi", "4dvar", "4dvarnet", "4dvarnet_centre_day"):
         for key in ("mu", "sigma", "rmse", "lambda_x", "lambda_t"):
             out[f"{key}_{method}"] = res[method][key]
     return out

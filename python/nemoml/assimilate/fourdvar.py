@@ -1,8 +1,8 @@
 """Classic 4DVar: fixed-step gradient descent on the 4DVarNet cost with a fixed prior.
 
 This is the unsupervised setting: nothing is learned from the truth at solve time, the prior
-``phi`` is frozen and the solver is plain gradient descent from the zero-filled observations
-(or a background).
+``phi`` is frozen and the solver is plain gradient descent from the same first guess as
+4DVarNet (or a background).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def fourdvar(model: FourDVarNet, y: Tensor, mask: Tensor, x0: Tensor | None = No
     observed = mask > 0
     mask = observed.to(y.dtype)
     y = torch.where(observed, y, torch.zeros_like(y))
-    x = y.clone() if x0 is None else x0.clone()
+    x = model.guess(y, mask) if x0 is None else x0.clone()
     cost = model.cost(x, y, mask)
     for _ in range(n_iter):
         trial = x - step * model.cost_grad(x, y, mask)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nemoml.assimilate.export import Solver, load_solver
+from nemoml.assimilate.inline import Solver, load_solver
 from nemoml.assimilate.obsfile import grid_obs, read_obs
 
 DEMO_MODEL = Path(__file__).resolve().parents[1] / "data/qg/4dvarnet_qg64.pt"
