@@ -63,7 +63,7 @@ PROGRAM nemoml_host
          e3t_1d(jk) = 10._dp * jk   ;   gdept_1d(jk) = 5._dp * jk * jk
       END DO
       DO jj = 1, jpj ; DO ji = 1, jpi
-         glamt(ji,jj) = rn_dx * ( mig(ji) - 1 )   ;   gphit(ji,jj) = rn_dy * ( mjg(jj) - 1 )
+         glamt(ji,jj) = rn_dx * ( mig(ji) - 0.5_dp )   ;   gphit(ji,jj) = rn_dy * ( mjg(jj) - 0.5_dp )
       END DO ; END DO
    ENDIF
    CALL fill_states()
@@ -93,9 +93,9 @@ PROGRAM nemoml_host
    IF( ln_selftest )   CALL selftest_forward()
 
    ! ---- istate_init ----
-   IF( ln_nemoml_istate .OR. LEN_TRIM(cn_nemoml_istate) > 0 )   CALL run_istate()
+   IF( ln_nemoml_istate )   CALL run_istate()
    ! ---- asm_inc_init ----
-   IF( ln_nemoml_asm .OR. LEN_TRIM(cn_nemoml_increments) > 0 )   CALL run_increments()
+   IF( ln_nemoml_asm )   CALL run_increments()
 
    CALL nemoml_finalize( istat )
    CALL check_status( 'nemoml_finalize', istat )

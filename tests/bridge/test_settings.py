@@ -23,6 +23,8 @@ def test_hook_specs():
     assert s.hook_spec("nemoml_increments") == ""
     s = Settings.from_text("cn_nemoml_istate = 'model:m'\nln_nemoml_istate = T")
     assert s.hook_spec("nemoml_istate") == "model:m"
+    s = Settings.from_text("cn_nemoml_istate = 'model:m'")  # the switch is off
+    assert s.hook_spec("nemoml_istate") == ""
 
 
 def test_models_list():

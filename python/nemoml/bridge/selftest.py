@@ -68,7 +68,9 @@ def default_settings(modeldir: Path) -> dict:
         "ln_nemoml": True,
         "nn_nemoml_threads": 1,
         "cn_nemoml_models": f"istate={modeldir}/istate.pt, increments={modeldir}/increments.pt",
+        "ln_nemoml_istate": True,
         "cn_nemoml_istate": "model:istate",
+        "ln_nemoml_asm": True,
         "cn_nemoml_increments": "model:increments",
     }
 

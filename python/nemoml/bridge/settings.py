@@ -117,10 +117,10 @@ class Settings:
         self.models()  # parse errors surface at init
 
     def hook_spec(self, hook: str) -> str:
-        """The handler ("kind:argument") a hook runs, or "" when it is off."""
+        """The handler ("kind:argument") a hook runs, or "" when its switch is off."""
         if hook == "nemoml_istate":
-            return self.cn_nemoml_istate or ("generator" if self.ln_nemoml_istate else "")
-        return self.cn_nemoml_increments or ("4dvarnet" if self.ln_nemoml_asm else "")
+            return (self.cn_nemoml_istate or "generator") if self.ln_nemoml_istate else ""
+        return (self.cn_nemoml_increments or "4dvarnet") if self.ln_nemoml_asm else ""
 
     def models(self) -> dict[str, str]:
         out = {}
