@@ -94,6 +94,7 @@ def test_report_files_and_cli(tmp_path):
     noisy = {k: v + 0.3 * np.random.default_rng(1).standard_normal(v.shape) * grid.tmask
              for k, v in ref.items()}
     result = write_report(card, {"Data": ref, "Noisy": noisy}, tmp_path / "card")
+    assert result["checks"]["Noisy"]["inversions"] is False
     table = (tmp_path / "card" / "report.md").read_text()
     assert "| Data |" in table and "| Noisy |" in table
     for name in ("ts_diagram.png", "stratification.png", "spread.png"):

@@ -26,6 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=int, default=50, help="DDIM steps of generated sets")
     p.add_argument("--seed", type=int, default=123)
     p.add_argument("--depth-box", type=float, default=1500.0, help="BW/DW boundary (m)")
+    p.add_argument("--unconstrained", default="Unconstrained",
+                   help="name of the unconstrained set (the C1 check compares with it)")
     p.add_argument("--out", required=True, help="directory for report.md/json and PNGs")
     p.add_argument("--no-plots", action="store_true")
     p.set_defaults(func=_evaluate)
@@ -50,7 +52,8 @@ def _evaluate(args) -> int:
     if args.generate:
         sets.update(_generated(args))
     card = ReportCard(grid, args.eos, ref.fields, args.depth_box)
-    result = write_report(card, sets, args.out, plots=not args.no_plots)
+    result = write_report(card, sets, args.out, plots=not args.no_plots,
+                          free=args.unconstrained)
     print(result["table"])
     print(json.dumps({"files": result["files"]}))
     return 0

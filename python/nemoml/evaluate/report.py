@@ -44,7 +44,44 @@ def table(metrics: list[SetMetrics], depth_box: float) -> str:
     return "\n".join(lines) + "\n" + notes
 
 
-def write_report(card: ReportCard, sets: dict, out_dir, plots: bool = True) -> dict:
+def checks(summary: dict, data: str, free: str | None) -> dict:
+    """The acceptance checks of each set against the data (and the unconstrained set).
+
+    - inversions (> 1e-5 kg m-3) at most the data's plus 0.5 percentage points;
+    - BW/DW mean T and S within two of the data's standard deviations (over states);
+    - C1 bias at most a tenth of the unconstrained set's;
+    - no collapse: surface spread at least half the data's.
+    """
+    ref = summary[data]
+    out = {}
+    for name, s in summary.items():
+        if name in (data, free):
+            continue
+        res = {"inversions": s["inversion_pct_1e-05"]["mean"]
+               <= ref["inversion_pct_1e-05"]["mean"] + 0.5}
+        for key in ("bw_T", "bw_S", "dw_T", "dw_S"):
+            res[key] = abs(s[key]["mean"] - ref[key]["mean"]) <= 2 * ref[key]["std"]
+        if free is not None:
+            res["c1_tenth"] = s["c1_bias"] <= 0.1 * summary[free]["c1_bias"]
+        res["spread"] = s["spread_sst"] >= 0.5 * ref["spread_sst"] and \
+            s["spread_sss"] >= 0.5 * ref["spread_sss"]
+        out[name] = {k: bool(v) for k, v in res.items()}
+    return out
+
+
+def checks_table(result: dict) -> str:
+    if not result:
+        return ""
+    keys = list(next(iter(result.values())))
+    lines = ["| set | " + " | ".join(keys) + " |", "|" + "---|" * (len(keys) + 1)]
+    for name, res in result.items():
+        lines.append(f"| {name} | " + " | ".join("yes" if res[k] else "**no**" for k in keys)
+                     + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_report(card: ReportCard, sets: dict, out_dir, plots: bool = True,
+                 free: str | None = None) -> dict:
     """Evaluate every set, write ``report.md``, ``report.json`` and PNGs into ``out_dir``."""
     from nemoml.evaluate import plots as P
     from nemoml.generate.export import atomic_write
@@ -53,12 +90,17 @@ def write_report(card: ReportCard, sets: dict, out_dir, plots: bool = True) -> d
     metrics = [card.evaluate(name, fields) for name, fields in sets.items()]
     md = table(metrics, card.depth_box)
     summary = {m.name: m.summary() for m in metrics}
+    data = metrics[0].name
+    result_checks = checks(summary, data, free if free in summary else None)
+    if result_checks:
+        md += "\nChecks against the data (first row):\n\n" + checks_table(result_checks)
     atomic_write(out_dir / "report.md", lambda p: Path(p).write_text(md))
-    atomic_write(out_dir / "report.json",
-                 lambda p: Path(p).write_text(json.dumps(summary, indent=1)))
+    atomic_write(out_dir / "report.json", lambda p: Path(p).write_text(
+        json.dumps({"sets": summary, "checks": result_checks}, indent=1)))
     files = [out_dir / "report.md", out_dir / "report.json"]
     if plots:
         files.append(P.ts_diagram(card, sets, out_dir / "ts_diagram.png"))
         files.append(P.stratification(card, metrics, out_dir / "stratification.png"))
         files.append(P.spread_maps(card, metrics, out_dir / "spread.png"))
-    return {"table": md, "summary": summary, "files": [str(f) for f in files]}
+    return {"table": md, "summary": summary, "checks": result_checks,
+            "files": [str(f) for f in files]}
