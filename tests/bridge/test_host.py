@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from nemoml.bridge.selftest import default_settings, run_host
+from nemoml.bridge.host import default_settings, run_host
 
 from .conftest import requires_mpirun
 

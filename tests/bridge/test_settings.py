@@ -12,7 +12,8 @@ def test_fortran_values(text, value):
 
 
 def test_lines_comments_and_semicolons():
-    text = "nn_nemoml_threads = 2 ! two threads\ncn_nemoml_istate = 'model:x'; ln_nemoml_check_land=F"
+    text = ("nn_nemoml_threads = 2 ! two threads\n"
+            "cn_nemoml_istate = 'model:x'; ln_nemoml_check_land=F")
     assert parse_settings(text) == {"nn_nemoml_threads": 2, "cn_nemoml_istate": "model:x",
                                     "ln_nemoml_check_land": False}
 

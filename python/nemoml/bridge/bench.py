@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from nemoml._paths import bindir
-from nemoml.bridge.selftest import mpi_env, mpirun_command
+from nemoml.bridge.host import mpi_env, mpirun_command
 
 SIZES = {"1e3": (10, 10, 10), "1e6": (100, 100, 100)}
 

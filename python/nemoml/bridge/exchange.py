@@ -40,7 +40,7 @@ class Exchange:
             return None
         out = np.empty((*lead, *self.shape2d), dtype=np.float64)
         pos = 0
-        for s, n in zip(self.subs, counts):
+        for s, n in zip(self.subs, counts, strict=True):
             out[(..., *s.inner_global())] = recv[pos:pos + n].reshape(*lead, s.nj_0, s.ni_0)
             pos += n
         return out

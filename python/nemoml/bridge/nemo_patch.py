@@ -4,7 +4,8 @@ The few NEMO files to touch are copied from the user's own NEMO tree into ``CONF
 (or taken from there when MY_SRC already has a modified copy) and our lines are inserted at
 anchors. Every inserted line ends with the marker ``!! nemoml``, which makes the tool idempotent.
 Nothing is written unless every anchor is found. Our own modules (``nemoml.F90``,
-``nemoml_nam.F90``, ``nemoml_hooks.F90``) are copied beside them and ``&namnemoml`` is added to the namelist.
+``nemoml_nam.F90``, ``nemoml_hooks.F90``) are copied beside them and ``&namnemoml`` is added to
+the namelist.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ PATCHES: dict[str, tuple[str, tuple[Insertion, ...]]] = {
     )),
     "asminc.F90": ("src/OCE/ASM/asminc.F90", (
         Insertion((r"^\s*USE\s+lib_mpp\b",), "after",
-                  ("   USE nemoml_hooks, ONLY : ln_nemoml_asm, nemoml_hooks_increments",), "module"),
+                  ("   USE nemoml_hooks, ONLY : ln_nemoml_asm, nemoml_hooks_increments",),
+                  "module"),
         Insertion((r"^\s*IF\s*\(\s*ln_trainc\s*\.OR\.\s*ln_dyninc\s*\.OR\.\s*&",), "replace",
                   ("      IF( ln_nemoml_asm ) THEN   ! nemoml: increments computed inline",
                    "         CALL nemoml_hooks_increments( Kbb, Kmm, t_bkginc, s_bkginc, u_bkginc,"
