@@ -18,21 +18,20 @@ def fourdvar(model: FourDVarNet, y: Tensor, mask: Tensor, x0: Tensor | None = No
              n_iter: int = 200, step: float = 0.2) -> Tensor:
     """Minimise ``model.cost`` by ``n_iter`` steps ``x <- x - step * grad J(x)``.
 
-    ``step`` should stay below ``1 / L`` with ``L`` the Lipschitz constant of the gradient
-    (2 (w_obs + w_prior) for a prior with a small Jacobian); descent stops early if the cost
-    rises, which a too large step would cause.
+    A step that would raise a window's cost is refused and that window's step halved (simple
+    backtracking), so the descent is monotone whatever the stiffness of the prior.
     """
     observed = mask > 0
     mask = observed.to(y.dtype)
     y = torch.where(observed, y, torch.zeros_like(y))
     x = model.guess(y, mask) if x0 is None else x0.clone()
     cost = model.cost(x, y, mask)
+    steps = torch.full_like(cost, step)
     for _ in range(n_iter):
-        trial = x - step * model.cost_grad(x, y, mask)
+        trial = x - steps.reshape(-1, 1, 1, 1) * model.cost_grad(x, y, mask)
         new = model.cost(trial, y, mask)
         better = new <= cost
-        if not better.any():
-            break
         x = torch.where(better.reshape(-1, 1, 1, 1), trial, x)
-        cost = torch.minimum(new, cost)
+        cost = torch.where(better, new, cost)
+        steps = torch.where(better, steps, steps / 2)
     return x

@@ -136,7 +136,7 @@ def load_model(path: str | Path) -> tuple[FourDVarNet, dict]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"4DVarNet checkpoint not found: {path}")
-    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    ckpt = torch.load(path, map_location="cpu", weights_only=True)
     if not isinstance(ckpt, dict) or "state" not in ckpt or "config" not in ckpt:
         raise ValueError(f"{path}: not a nemoml 4DVarNet checkpoint")
     model = FourDVarNet(SolverConfig(**ckpt["config"]["solver"]))
