@@ -48,10 +48,13 @@ def batch_sum(a: Tensor) -> Tensor:
 class FourDVarNet(nn.Module):
     """Trainable 4DVarNet solver on normalised windows shaped (batch, channels, ny, nx)."""
 
-    def __init__(self, cfg: SolverConfig):
+    def __init__(self, cfg: SolverConfig, prior: nn.Module | None = None):
+        """``prior`` replaces the bilinear auto-encoder (any module with ``forward`` and
+        ``value_and_vjp``, e.g. a known dynamical model)."""
         super().__init__()
         self.cfg = cfg
-        self.prior = BilinAE(cfg.channels, cfg.hidden_prior, cfg.circular_y, cfg.circular_x)
+        self.prior = prior if prior is not None else BilinAE(cfg.channels, cfg.hidden_prior,
+                                                             cfg.circular_y, cfg.circular_x)
         self.grad_mod = ConvLstmGrad(cfg.channels, cfg.hidden_lstm, cfg.circular_y,
                                      cfg.circular_x, cfg.lstm_downsample)
         self.guess = FirstGuess(cfg.channels, max(cfg.guess_sigma_px, 0.5),
