@@ -99,3 +99,25 @@ def test_shared_truth_and_sample_agree():
     assert np.array_equal(full.ssh, sample.ssh)
     with pytest.raises(ValueError, match="cannot be coarsened"):
         qg.load_truth(n=48, days=(0, 2))
+
+
+def test_demo_model_exports_and_inline_matches_the_checkpoint(files):
+    import nemoml.assimilate as da
+
+    tmp, truth, _, _ = files
+    ckpt = solver_from(None)
+    info = da.export(ckpt.module.model, ckpt.meta, tmp / "exported")
+    assert info["window"] == 15 and info["norm"] == ckpt.meta["norm"]
+    rng = np.random.default_rng(0)
+    ssh = truth.ssh[:15]
+    mask = rng.random(ssh.shape) < 0.06
+    obs = np.where(mask, ssh, np.nan)
+    bkg = truth.ssh[5:20]  # a background 5 days off
+    ref = ckpt(bkg, obs, mask)
+    kinds = ["ts"] + (["pt2"] if info["pt2"] else [])
+    for kind in kinds:
+        solver = da.load_solver(tmp / "exported", prefer=kind)
+        assert np.allclose(solver(bkg, obs, mask), ref, atol=1e-5)
+    err_bkg = np.sqrt(np.mean((bkg[7] - ssh[7]) ** 2))
+    err_ana = np.sqrt(np.mean((ref[7] - ssh[7]) ** 2))
+    assert err_ana < 0.7 * err_bkg
