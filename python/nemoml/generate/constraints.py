@@ -8,7 +8,7 @@ component (see ``guidance.py``).
 - ``c1``: per-level masked (area-weighted) mean sigma0 minus its target profile;
 - ``c2``: per-level mean vertical sigma0 difference (level k minus k+1) minus its target;
 - ``ts``: per-level mean T and mean S minus their targets (T levels first, then S);
-- ``stability``: per-interface mean hinge ``relu(-N2)`` (s-2) minus its allowed level.
+- ``stability``: per-interface mean hinge ``relu(N2_MIN - N2)`` (s-2) minus its allowed level.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ from nemoml.generate.density import Density
 from nemoml.generate.layout import Layout
 
 NAMES = ("c1", "c2", "ts", "stability")
+# the hinge asks for a little stratification, not just N2 >= 0: across a 10 m surface layer
+# 1e-8 s-2 is a sigma0 step of ~1e-5 kg m-3, the report card's inversion threshold
+N2_MIN = 1e-8
 KIND = {"c1": "eq", "c2": "eq", "ts": "eq", "stability": "ineq"}
 
 
@@ -78,7 +81,7 @@ class Physics:
         if name == "ts":
             return torch.cat([self.level_mean(temp, self.w), self.level_mean(sal, self.w)], 1)
         if name == "stability":
-            return self.level_mean(torch.relu(-self.n2(temp, sal)), self.w_pair)
+            return self.level_mean(torch.relu(N2_MIN - self.n2(temp, sal)), self.w_pair)
         raise ValueError(f"unknown constraint {name!r}; choose from {NAMES}")
 
 

@@ -53,6 +53,7 @@ class Generator:
         self.duals = dict(duals or {})
         self.clip = clip
         self.meta = meta or {}
+        self.last_duals: DualState | None = None  # per-state duals of the last sample()
         self.physics = Physics(layout, density)
         self.mask = layout.mask_tensor()
 
@@ -119,7 +120,8 @@ class Generator:
         for start in range(0, n, batch_size):
             idx = range(start, min(n, start + batch_size))
             gens = [torch.Generator().manual_seed(int(seed) * 1_000_003 + i) for i in idx]
-            out.append(self._run_batch(gens, ts, eta, cset, lam, condition, progress))
+            rows = lam[idx.start: idx.stop] if lam is not None and lam.dim() == 2 else lam
+            out.append(self._run_batch(gens, ts, eta, cset, rows, condition, progress))
         return torch.cat(out, 0)
 
     def _noise(self, gens) -> torch.Tensor:
@@ -162,7 +164,7 @@ class Generator:
         gain = identity_gain(self.schedule, timesteps(self.schedule.n_train, steps))
         state = DualState(cset, lam, gain)
         for r in range(rounds):
-            x = self.run(n, seed + r, steps, sampler, eta, cset, state.lam, progress=progress)
+            x = self.run(n, seed + r, steps, sampler, eta, cset, state.current, progress=progress)
             state.update(x, self.mask)
         if targets is None:
             self.duals[self._key(constraints, sampler, steps, eta)] = cset.split(state.best)
@@ -177,14 +179,17 @@ class Generator:
     def sample(self, n: int, seed: int = 0, constraints=(), condition: dict | None = None,
                steps: int | None = None, sampler: str = "ddim", eta: float | None = None,
                targets: dict | None = None, batch_size: int = 16, dual_rounds: int = 4,
-               progress: bool = False) -> dict:
+               per_state: bool = True, progress: bool = False) -> dict:
         """Generate ``n`` states; deterministic given ``seed``.
 
         Parameters
         ----------
         constraints : sequence of str
-            Any of ``c1``, ``c2``, ``ts``, ``stability``. Duals calibrated for this set, sampler
-            and step count are reused; otherwise ``dual_rounds`` calibration runs come first.
+            Any of ``c1``, ``c2``, ``ts``, ``stability``. With ``per_state`` (default) every
+            state meets them: ``dual_rounds`` runs with one dual vector per state, warm-started
+            from the duals calibrated for this set, sampler and step count. Otherwise the
+            calibrated ensemble duals are used in one run (the constraints then hold for the
+            ensemble mean), after ``dual_rounds`` calibration runs if there are none yet.
         condition : dict, optional
             ``{var: (values, mask)}`` with physical values and observed-point masks in NEMO
             (z, y, x) (or (y, x) for SSH) layout; samples honour the observed points.
@@ -200,15 +205,26 @@ class Generator:
             units, land = 0.
         """
         steps = steps if steps is not None else (50 if sampler == "ddim" else None)
-        cset, lam = None, None
-        if constraints:
-            cset = self.constraint_set(constraints, targets)
-            key = self._key(constraints, sampler, steps, eta)
-            if targets is None and key in self.duals:
-                lam = cset.join(self.duals[key])
-            else:
+        cond = self.encode_condition(condition) if condition else None
+        if not constraints:
+            x = self.run(n, seed, steps, sampler, eta, None, None, cond, batch_size, progress)
+            return self.layout.decode(x)
+        cset = self.constraint_set(constraints, targets)
+        key = self._key(constraints, sampler, steps, eta)
+        lam = cset.join(self.duals[key]) if targets is None and key in self.duals else None
+        if not per_state:
+            if lam is None:
                 lam = self.calibrate(constraints, steps, sampler, eta, rounds=dual_rounds,
                                      seed=seed + 7_919, targets=targets).best
-        cond = self.encode_condition(condition) if condition else None
-        x = self.run(n, seed, steps, sampler, eta, cset, lam, cond, batch_size, progress)
-        return self.layout.decode(x)
+            x = self.run(n, seed, steps, sampler, eta, cset, lam, cond, batch_size, progress)
+            return self.layout.decode(x)
+        # per-state duals, warm-started from the calibrated ensemble duals: the same seeds are
+        # re-drawn each round and every state keeps its best run
+        ts = timesteps(self.schedule.n_train, self.schedule.n_train if steps is None else steps)
+        state = DualState(cset, lam, identity_gain(self.schedule, ts), per_state=True, rows=n)
+        for _ in range(max(1, dual_rounds)):
+            x = self.run(n, seed, steps, sampler, eta, cset, state.current, cond, batch_size,
+                         progress)
+            state.update(x, self.mask)
+        self.last_duals = state
+        return self.layout.decode(state.best_x)
