@@ -37,9 +37,9 @@ def table(metrics: list[SetMetrics], depth_box: float) -> str:
         f"\nBW: z > {depth_box:g} m or |lat| > 30°; DW: 500 m < z < {depth_box:g} m and "
         "|lat| < 30° (volume-weighted means; ± is the std over states). Inversions: % of "
         "interface volume where sigma0 decreases downward by more than the threshold "
-        "(kg m-3), with the model's own EOS. Biases: RMS over levels of the set-mean residual "
-        "(constraints hold in expectation); C1 rms: per-state RMS residual. Spread: mean over "
-        "the surface of the per-gridpoint std across states.\n"
+        "(kg m-3), with the model's own EOS. Biases: RMS over levels of the residual of the set "
+        "mean; C1 rms: mean over states of each state's RMS residual. Spread: mean over the "
+        "surface of the per-gridpoint std across states.\n"
     )
     return "\n".join(lines) + "\n" + notes
 
