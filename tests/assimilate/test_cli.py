@@ -94,11 +94,12 @@ def test_bench_quick_json(capsys):
 
 @pytest.mark.skipif(not (SHARED / "data/qg/qg_ssh.nc").is_file(), reason="../shared absent")
 def test_shared_truth_and_sample_agree():
-    full = qg.load_truth(days=(1095, 1100))
+    shared = SHARED / "data/qg/qg_ssh.nc"
+    full = qg.load_truth(shared, days=(1095, 1100))
     sample = qg.load_truth(qg.SAMPLE_QG).days(1095, 1100)
     assert np.array_equal(full.ssh, sample.ssh)
     with pytest.raises(ValueError, match="cannot be coarsened"):
-        qg.load_truth(n=48, days=(0, 2))
+        qg.load_truth(shared, n=48, days=(0, 2))
 
 
 def test_demo_model_exports_and_inline_matches_the_checkpoint(files):
