@@ -36,3 +36,15 @@ def bindir() -> Path:
 
 def includedir() -> Path:
     return package_subdir("include")
+
+
+def shared_data(*parts: str) -> Path:
+    """``../shared/data/<parts>`` beside a source checkout or beside the working directory.
+
+    The project's large data sets live there (never in the package); the returned path may not
+    exist, callers fall back to the embedded samples.
+    """
+    candidates = [_PKG.parents[1] / "../shared/data", Path.cwd() / "../shared/data",
+                  Path.cwd() / "shared/data"]
+    found = next((c for c in candidates if c.is_dir()), candidates[0])
+    return found.joinpath(*parts)

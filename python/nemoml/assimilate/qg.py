@@ -11,10 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-# ../shared beside a source checkout, or beside the directory the command runs in
-SHARED_QG = next((p for p in (Path(__file__).resolve().parents[3] / "../shared/data/qg/qg_ssh.nc",
-                              Path.cwd() / "../shared/data/qg/qg_ssh.nc") if p.is_file()),
-                 Path(__file__).resolve().parents[3] / "../shared/data/qg/qg_ssh.nc")
+from nemoml._paths import shared_data
+
+SHARED_QG = shared_data("qg", "qg_ssh.nc")
 SAMPLE_QG = Path(__file__).resolve().parents[1] / "data/qg/qg_sample.nc"
 TRAIN_DAYS = (0, 1035)  # README split: train 0-1034, validation 1035-1094, test 1095-1459
 VAL_DAYS = (1035, 1095)

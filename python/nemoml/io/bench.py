@@ -13,7 +13,9 @@ from pathlib import Path
 import netCDF4
 import numpy as np
 
-SHARED_GYRE = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "gyre"
+from nemoml._paths import shared_data
+
+SHARED_GYRE = shared_data("gyre")
 
 
 def _best(fn, repeat: int) -> float:
