@@ -185,11 +185,13 @@ class Generator:
         Parameters
         ----------
         constraints : sequence of str
-            Any of ``c1``, ``c2``, ``ts``, ``stability``. With ``per_state`` (default) every
-            state meets them: ``dual_rounds`` runs with one dual vector per state, warm-started
-            from the duals calibrated for this set, sampler and step count. Otherwise the
-            calibrated ensemble duals are used in one run (the constraints then hold for the
-            ensemble mean), after ``dual_rounds`` calibration runs if there are none yet.
+            Any of ``c1``, ``c2``, ``ts``, ``stability``, plus ``adjust``: a final convective
+            adjustment (``adjust.py``, mixing unstable pairs as NEMO does; not primal-dual).
+            With ``per_state`` (default) every state meets them: ``dual_rounds`` runs with one
+            dual vector per state, warm-started from the duals calibrated for this set, sampler
+            and step count. Otherwise the calibrated ensemble duals are used in one run (the
+            constraints then hold for the ensemble mean), after ``dual_rounds`` calibration runs
+            if there are none yet.
         condition : dict, optional
             ``{var: (values, mask)}`` with physical values and observed-point masks in NEMO
             (z, y, x) (or (y, x) for SSH) layout; samples honour the observed points.
@@ -205,10 +207,12 @@ class Generator:
             units, land = 0.
         """
         steps = steps if steps is not None else (50 if sampler == "ddim" else None)
+        adjust = "adjust" in constraints
+        constraints = [c for c in constraints if c != "adjust"]
         cond = self.encode_condition(condition) if condition else None
         if not constraints:
             x = self.run(n, seed, steps, sampler, eta, None, None, cond, batch_size, progress)
-            return self.layout.decode(x)
+            return self._finish(x, adjust)
         cset = self.constraint_set(constraints, targets)
         key = self._key(constraints, sampler, steps, eta)
         lam = cset.join(self.duals[key]) if targets is None and key in self.duals else None
@@ -217,7 +221,7 @@ class Generator:
                 lam = self.calibrate(constraints, steps, sampler, eta, rounds=dual_rounds,
                                      seed=seed + 7_919, targets=targets).best
             x = self.run(n, seed, steps, sampler, eta, cset, lam, cond, batch_size, progress)
-            return self.layout.decode(x)
+            return self._finish(x, adjust)
         # per-state duals, warm-started from the calibrated ensemble duals: the same seeds are
         # re-drawn each round and every state keeps its best run
         ts = timesteps(self.schedule.n_train, self.schedule.n_train if steps is None else steps)
@@ -227,4 +231,12 @@ class Generator:
                          progress)
             state.update(x, self.mask)
         self.last_duals = state
-        return self.layout.decode(state.best_x)
+        return self._finish(state.best_x, adjust)
+
+    def _finish(self, x: torch.Tensor, adjust: bool) -> dict:
+        fields = self.layout.decode(x)
+        if adjust:
+            from nemoml.generate.adjust import convective_adjustment
+
+            fields, _ = convective_adjustment(fields, self.layout.grid, self.density)
+        return fields
