@@ -45,7 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--sampler", default="ddim", choices=("ddim", "ddpm"))
     g.add_argument("--steps", type=int, default=None)
     g.add_argument("--eta", type=float, default=None)
-    g.add_argument("--constraints", default="", help="e.g. c1+ts+stability")
+    g.add_argument("--constraints", default="",
+                   help="e.g. c1+ts+stability; add +adjust for a final convective adjustment")
     g.add_argument("--condition-sst", default=None, metavar="FILE",
                    help="netCDF state whose surface temperature conditions the samples")
     g.add_argument("--out", required=True, help="ensemble file (netCDF, time = member)")
