@@ -11,6 +11,7 @@ from nemoml.generate.generator import Generator, SamplingError
 from nemoml.generate.gridinfo import GridInfo
 from nemoml.generate.sampling_io import write_ensemble
 from nemoml.generate.train import train
+from nemoml.grid import NemoFileError
 
 from .helpers import small_grid, stratified_states, tiny_config, write_mesh_mask
 
@@ -31,7 +32,7 @@ def test_missing_and_corrupt_mesh_mask(tmp_path, small_files):
         train(tiny_config(db, missing, tmp_path / "m"), progress=False)
     bad = tmp_path / "corrupt.nc"
     bad.write_bytes(b"not a netcdf file")
-    with pytest.raises(OSError, match="corrupt.nc"):
+    with pytest.raises(NemoFileError, match="corrupt.nc"):
         GridInfo.from_mesh_mask(bad)
 
 

@@ -9,13 +9,6 @@ from pathlib import Path
 import numpy as np
 
 
-def _read(ds, name: str, path: Path) -> np.ndarray:
-    if name not in ds.variables:
-        raise KeyError(f"{path}: mesh mask has no variable {name!r}")
-    arr = np.asarray(ds.variables[name][:])
-    return arr[0] if arr.ndim >= 2 and ds.variables[name].dimensions[0] == "time_counter" else arr
-
-
 @dataclass
 class GridInfo:
     """Masks (z, y, x) as bool, 1-D vertical grid, T-cell area and latitude (y, x)."""
@@ -36,31 +29,18 @@ class GridInfo:
 
     @classmethod
     def from_mesh_mask(cls, path) -> GridInfo:
-        """Read a NEMO ``mesh_mask.nc``; a missing or unreadable file raises naming it."""
-        import netCDF4
+        """Read a NEMO ``mesh_mask.nc`` through ``nemoml.grid``; bad files raise naming them."""
+        from nemoml.grid import Grid
 
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"mesh mask not found: {path}")
-        try:
-            ds = netCDF4.Dataset(path)
-        except OSError as err:
-            raise OSError(f"{path}: not a readable netCDF mesh mask ({err})") from err
-        with ds:
-            ds.set_auto_mask(False)
-            tmask = _read(ds, "tmask", path).astype(bool)
-            names = ds.variables
-            return cls(
-                tmask=tmask,
-                umask=_read(ds, "umask", path).astype(bool) if "umask" in names else tmask,
-                vmask=_read(ds, "vmask", path).astype(bool) if "vmask" in names else tmask,
-                gdept=_read(ds, "gdept_1d", path).astype(np.float64),
-                gdepw=_read(ds, "gdepw_1d", path).astype(np.float64),
-                e3t=_read(ds, "e3t_1d", path).astype(np.float64),
-                e3w=_read(ds, "e3w_1d", path).astype(np.float64),
-                area=(_read(ds, "e1t", path) * _read(ds, "e2t", path)).astype(np.float64),
-                lat=_read(ds, "gphit", path).astype(np.float64),
-            )
+        g = Grid.from_mesh_mask(path)
+        for name in ("gdepw_1d", "e3w_1d", "e1t", "e2t", "gphit"):
+            if getattr(g, name) is None:
+                raise KeyError(f"{path}: mesh mask has no variable {name!r}")
+        return cls(tmask=g.tmask, umask=g.umask, vmask=g.vmask, gdept=g.gdept_1d,
+                   gdepw=g.gdepw_1d, e3t=g.e3t_1d, e3w=g.e3w_1d, area=g.e1t * g.e2t, lat=g.gphit)
 
     # -- self-contained serialisation for the exported model's metadata --------------------
     def to_json(self) -> dict:
