@@ -1,4 +1,4 @@
-"""Fixtures: the shared NEMO data (skipped when absent) and the embedded GYRE samples."""
+"""Fixtures: the embedded GYRE samples (the shared data fixture is in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,6 @@ import pytest
 from nemoml.grid import Grid
 from nemoml.io import read_restart
 from nemoml.io.samples import gyre
-
-SHARED = Path(__file__).resolve().parents[2] / "../shared"
-
-
-@pytest.fixture(scope="session")
-def shared() -> Path:
-    data = SHARED / "data"
-    if not data.is_dir():
-        pytest.skip("../shared/data is not beside the repository")
-    return data.resolve()
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Fixture: the shared NEMO data, skipped when absent."""
+"""Fixtures for every room: the shared NEMO data beside the repository, skipped when absent."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2] / "../shared"
+SHARED = Path(__file__).resolve().parents[1] / "../shared"
 
 
 @pytest.fixture(scope="session")
