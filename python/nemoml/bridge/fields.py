@@ -71,34 +71,35 @@ class ViewCache:
         self.maxsize = maxsize
         self.views: dict[bytes, Field] = {}
 
+    def _one(self, descs, k: int) -> Field:
+        key = self.ffi.buffer(descs + k, self.size)[:]
+        f = self.views.get(key)
+        if f is None:
+            f = view(self.ffi, descs[k])
+            if len(self.views) >= self.maxsize:
+                self.views.clear()
+            self.views[key] = f
+        return f
+
     def get(self, descs, n: int) -> dict[str, Field]:
-        out: dict[str, Field] = {}
-        for k in range(n):
-            key = self.ffi.buffer(descs + k, self.size)[:]
-            f = self.views.get(key)
-            if f is None:
-                f = view(self.ffi, descs[k])
-                if len(self.views) >= self.maxsize:
-                    self.views.clear()
-                self.views[key] = f
-            if f.name in out:
-                raise ValueError(f"field {f.name} passed twice")
-            out[f.name] = f
-        return out
+        return _by_name(self._one(descs, k) for k in range(n))
 
     def clear(self) -> None:
         self.views.clear()
 
 
-def view_all(ffi, descs, n: int) -> dict[str, Field]:
-    """Fresh views, for calls whose fields must not outlive them (init)."""
+def _by_name(fields) -> dict[str, Field]:
     out: dict[str, Field] = {}
-    for k in range(n):
-        f = view(ffi, descs[k])
+    for f in fields:
         if f.name in out:
             raise ValueError(f"field {f.name} passed twice")
         out[f.name] = f
     return out
+
+
+def view_all(ffi, descs, n: int) -> dict[str, Field]:
+    """Fresh views, for calls whose fields must not outlive them (init)."""
+    return _by_name(view(ffi, descs[k]) for k in range(n))
 
 
 def check_shape(f: Field, expected: tuple[int, ...]) -> None:
