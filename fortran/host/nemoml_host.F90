@@ -329,8 +329,11 @@ CONTAINS
    END SUBROUTINE summary
 
    SUBROUTINE check_io( cdvar )
+      !! agreed over ranks, so that a read failing on one rank stops all of them
       CHARACTER(len=*), INTENT(in) :: cdvar
-      IF( istat /= 0 )   CALL host_stop( 'cannot read '//cdvar//' from the mesh mask or restart file', 3 )
+      INTEGER :: iany
+      CALL mpi_allreduce( ABS(istat), iany, 1, MPI_INTEGER, MPI_MAX, icomm, ierr )
+      IF( iany /= 0 )   CALL host_stop( 'cannot read '//cdvar//' from the mesh mask or restart file', 3 )
    END SUBROUTINE check_io
 
    SUBROUTINE check_status( cdcall, kstat )
@@ -339,6 +342,7 @@ CONTAINS
       INTEGER, INTENT(in) :: kstat
       IF( kstat == 0 )   RETURN
       IF( irank == 0 )   WRITE(*,'(a)') 'nemoml_host: '//cdcall//' failed: '//nemoml_error()
+      FLUSH(6)
       CALL nemoml_finalize( istat )
       CALL host_stop( cdcall//' failed', 2 )
    END SUBROUTINE check_status
@@ -348,6 +352,9 @@ CONTAINS
       INTEGER, INTENT(in) :: kcode
       IF( irank == 0 )   WRITE(*,'(a)') 'nemoml_host: stop: '//cdmsg
       FLUSH(6)
+      ! every rank stops here; wait for all, so that no rank's error exit makes mpirun kill
+      ! rank 0 before its message is out
+      CALL mpi_barrier( icomm, ierr )
       CALL mpi_finalize( ierr )
       ERROR STOP kcode
    END SUBROUTINE host_stop
