@@ -18,8 +18,8 @@ def _train_da(args: argparse.Namespace) -> int:
     solver = SolverConfig(channels=args.window, hidden_prior=args.hidden_prior,
                           hidden_lstm=args.hidden_lstm, n_step=args.n_step,
                           lstm_downsample=args.lstm_downsample)
-    cfg = TrainConfig(solver=solver, epochs=args.epochs, batch=args.batch, lr=args.lr,
-                      lr_prior=args.lr / 2)
+    cfg = TrainConfig(solver=solver, epochs=args.epochs or TrainConfig.epochs, batch=args.batch,
+                      lr=args.lr, lr_prior=args.lr / 2)
     meta = {"norm": {"mean": scn.mean, "std": scn.std}, "grid": list(scn.truth.ssh.shape[1:]),
             "dx_km": scn.truth.dx, "noise_m": args.noise, "satellites": args.satellites,
             "obs_seed": args.seed, "variables": ["ssh"]}
@@ -68,7 +68,7 @@ def register(subparsers) -> None:
     p.add_argument("--hidden-lstm", type=int, default=32)
     p.add_argument("--lstm-downsample", type=int, default=2, help="ConvLSTM grid coarsening")
     p.add_argument("--n-step", type=int, default=8, help="solver iterations")
-    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--epochs", type=int, default=None, help="default: TrainConfig's (8)")
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--lr", type=float, default=1e-3, help="Adam rate (the prior gets half)")
     p.add_argument("--satellites", type=int, default=4)
