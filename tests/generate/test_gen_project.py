@@ -1,29 +1,107 @@
-"""Convective adjustment removes inversions and conserves heat and salt."""
+"""The final projection: exact isotonic fits, stable columns with C1/C2 met, T by Newton."""
 
 import numpy as np
 import torch
 
-from nemoml.generate.adjust import convective_adjustment
+from nemoml.generate.constraints import Physics, default_targets
 from nemoml.generate.density import Density
+from nemoml.generate.generator import Generator
+from nemoml.generate.layout import Layout
+from nemoml.generate.project import SigmaProjector, isotonic, temperature_for
+from nemoml.generate.schedule import Schedule
 
-from .helpers import small_grid, stratified_states
+from .helpers import GaussianDenoiser, small_grid, stratified_states
 
 
-def test_unstable_columns_are_mixed_conservatively():
+def _pava(y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Pool-adjacent-violators, the textbook algorithm (independent of the min-max formula)."""
+    blocks = []  # [mean, weight, count]
+    for yi, wi in zip(y, w, strict=True):
+        blocks.append([yi, wi, 1])
+        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+            m2, w2, c2 = blocks.pop()
+            m1, w1, c1 = blocks.pop()
+            blocks.append([(m1 * w1 + m2 * w2) / (w1 + w2), w1 + w2, c1 + c2])
+    return np.concatenate([np.full(c, m) for m, _, c in blocks])
+
+
+def test_isotonic_equals_pool_adjacent_violators():
+    rng = np.random.default_rng(0)
+    vals = rng.standard_normal((200, 12)).cumsum(1) * 0.3 + rng.standard_normal((200, 12))
+    w = rng.uniform(0.5, 20, 12)
+    fit = isotonic(vals, w)
+    for row, got in zip(vals, fit, strict=True):
+        np.testing.assert_allclose(got, _pava(row, w), rtol=0, atol=1e-12)
+    assert (np.diff(fit, axis=1) >= -1e-12).all()
+    np.testing.assert_allclose(isotonic(np.sort(vals, 1), w), np.sort(vals, 1), atol=1e-12)
+
+
+def _sigma_fields(grid, n, seed, stable=False):
+    rng = np.random.default_rng(seed)
+    base = 25 + 2 * np.tanh(grid.gdept / 100)[None, :, None, None]
+    sig = base + 0.4 * rng.standard_normal((n,) + grid.shape)
+    return (np.sort(sig, axis=1) if stable else sig) * grid.tmask
+
+
+def test_sigma_projection_is_stable_and_meets_c1_c2():
     grid = small_grid()
-    states = stratified_states(grid, 3, seed=2)
-    states["T"][0, 1, 4, 4] = 30.0  # a warm blob under the surface: unstable above it
-    states["T"][2, 3, 5, 6] = 25.0
-    density = Density("eos80")
-    out, passes = convective_adjustment(states, grid, density)
-    with torch.no_grad():
-        sig = density.sigma0(torch.as_tensor(out["T"]), torch.as_tensor(out["S"])).numpy()
+    sig = _sigma_fields(grid, 6, 1)
+    ref = _sigma_fields(grid, 50, 2, stable=True)  # the targets are reachable
+    targets = {}
+    for name in ("c1", "c2"):
+        probe = SigmaProjector(grid.tmask, grid.area, grid.e3t, {name: np.zeros(1)})
+        targets[name] = probe.profiles(ref).mean(0)
+    proj = SigmaProjector(grid.tmask, grid.area, grid.e3t, targets)
+    assert proj.residual(sig) > 0.05
+    out, rounds = proj(sig, tol=1e-8, rounds=500)
     both = grid.tmask[:-1] & grid.tmask[1:]
-    assert not ((sig[:, :-1] - sig[:, 1:] > 1e-10) & both).any()
-    assert passes > 1
-    vol = grid.e3t[:, None, None] * grid.tmask
-    for var in ("T", "S"):  # column contents are unchanged
-        np.testing.assert_allclose((out[var] * vol).sum(1), (states[var] * vol).sum(1),
-                                   rtol=1e-12)
-    # stable columns are untouched
-    np.testing.assert_array_equal(out["T"][1], states["T"][1])
+    assert not ((out[:, :-1] - out[:, 1:] > 1e-10) & both).any()
+    assert proj.residual(out) <= 1e-8 and rounds > 1
+    assert (out[:, ~grid.tmask] == 0).all()
+    # a column that is already stable and has the target profile is left alone
+    ok = SigmaProjector(grid.tmask, grid.area, grid.e3t, {})
+    np.testing.assert_array_equal(ok.stabilise(ref[:2]), ref[:2] * grid.tmask)
+
+
+def test_temperature_takes_the_projected_density():
+    density = Density("eos80")
+    grid = small_grid()
+    st = stratified_states(grid, 2, seed=3)
+    temp, sal = torch.as_tensor(st["T"]), torch.as_tensor(st["S"])
+    wet = torch.as_tensor(grid.tmask)
+    with torch.no_grad():
+        target = density.sigma0(temp, sal) + 0.05 * wet
+    new = temperature_for(target, temp, sal, density)
+    with torch.no_grad():
+        got = density.sigma0(new, sal)
+    np.testing.assert_allclose(got[:, wet].numpy(), target[:, wet].numpy(), rtol=0, atol=1e-10)
+    assert (new[:, wet] < temp[:, wet]).all()  # denser means colder at fixed salinity
+
+
+def test_stability_sampling_ends_stable_with_c1_met():
+    grid = small_grid()
+    layout = Layout(grid, ("T", "S", "SSH"), multiple=2)
+    data = stratified_states(grid, 64)
+    # weak stratification against the noise: the toy model's samples have many inversions
+    data["T"] += 4 * np.random.default_rng(5).standard_normal(data["T"].shape) * grid.tmask
+    layout.fit(data)
+    sched = Schedule()
+    density = Density("eos80")
+    x = layout.encode(data, dtype=np.float64)
+    targets = default_targets(Physics(layout, density), x)
+    gen = Generator(GaussianDenoiser(sched.alpha_bar), layout, sched, density, targets)
+    free = gen.sample(6, seed=4, steps=10)
+    out = gen.sample(6, seed=4, steps=10, constraints=["c1", "stability"], dual_rounds=1)
+
+    def drops(fields):
+        with torch.no_grad():
+            sig = density.sigma0(torch.as_tensor(fields["T"]), torch.as_tensor(fields["S"]))
+        both = grid.tmask[:-1] & grid.tmask[1:]
+        return ((sig[:, :-1] - sig[:, 1:]).numpy() > 1e-9) & both
+
+    assert drops(free).sum() > 20
+    assert not drops(out).any()
+    cset = gen.constraint_set(["c1"])
+    h = cset(layout.encode(out, dtype=np.float64))
+    assert float(h.abs().max()) <= 1e-5
+    assert gen.last_projection.residual <= 1e-6

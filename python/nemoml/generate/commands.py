@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--steps", type=int, default=None)
     g.add_argument("--eta", type=float, default=None)
     g.add_argument("--constraints", default="",
-                   help="e.g. c1+ts+stability; add +adjust for a final convective adjustment")
+                   help="e.g. c1+ts+stability (stability ends with a projection onto all of them)")
     g.add_argument("--condition-sst", default=None, metavar="FILE",
                    help="netCDF state whose surface temperature conditions the samples")
     g.add_argument("--out", required=True, help="ensemble file (netCDF, time = member)")

@@ -9,6 +9,7 @@ from nemoml.generate.constraints import ConstraintSet, Physics
 from nemoml.generate.density import Density
 from nemoml.generate.guidance import DualState, guidance_shift, identity_gain
 from nemoml.generate.layout import Layout
+from nemoml.generate.project import project
 from nemoml.generate.schedule import Schedule, timesteps
 
 SAMPLERS = ("ddpm", "ddim")
@@ -185,9 +186,9 @@ class Generator:
         Parameters
         ----------
         constraints : sequence of str
-            Any of ``c1``, ``c2``, ``ts``, ``stability``, plus ``adjust``: a final convective
-            adjustment (``adjust.py``, mixing unstable pairs as NEMO does; not primal-dual).
-            With ``per_state`` (default) every state meets them: ``dual_rounds`` runs with one
+            Any of ``c1``, ``c2``, ``ts``, ``stability``. ``stability`` also ends sampling
+            with a projection (``project.py``): convective mixing of unstable pairs alternated
+            with per-level shifts that restore the set's equality constraints. With ``per_state`` (default) every state meets them: ``dual_rounds`` runs with one
             dual vector per state, warm-started from the duals calibrated for this set, sampler
             and step count. Otherwise the calibrated ensemble duals are used in one run (the
             constraints then hold for the ensemble mean), after ``dual_rounds`` calibration runs
@@ -207,12 +208,10 @@ class Generator:
             units, land = 0.
         """
         steps = steps if steps is not None else (50 if sampler == "ddim" else None)
-        adjust = "adjust" in constraints
-        constraints = [c for c in constraints if c != "adjust"]
         cond = self.encode_condition(condition) if condition else None
         if not constraints:
             x = self.run(n, seed, steps, sampler, eta, None, None, cond, batch_size, progress)
-            return self._finish(x, adjust)
+            return self.layout.decode(x)
         cset = self.constraint_set(constraints, targets)
         key = self._key(constraints, sampler, steps, eta)
         lam = cset.join(self.duals[key]) if targets is None and key in self.duals else None
@@ -221,7 +220,7 @@ class Generator:
                 lam = self.calibrate(constraints, steps, sampler, eta, rounds=dual_rounds,
                                      seed=seed + 7_919, targets=targets).best
             x = self.run(n, seed, steps, sampler, eta, cset, lam, cond, batch_size, progress)
-            return self._finish(x, adjust)
+            return self._finish(x, cset)
         # per-state duals, warm-started from the calibrated ensemble duals: the same seeds are
         # re-drawn each round and every state keeps its best run
         ts = timesteps(self.schedule.n_train, self.schedule.n_train if steps is None else steps)
@@ -231,12 +230,10 @@ class Generator:
                          progress)
             state.update(x, self.mask)
         self.last_duals = state
-        return self._finish(state.best_x, adjust)
+        return self._finish(state.best_x, cset)
 
-    def _finish(self, x: torch.Tensor, adjust: bool) -> dict:
-        fields = self.layout.decode(x)
-        if adjust:
-            from nemoml.generate.adjust import convective_adjustment
-
-            fields, _ = convective_adjustment(fields, self.layout.grid, self.density)
+    def _finish(self, x: torch.Tensor, cset: ConstraintSet) -> dict:
+        if "stability" not in cset.names:
+            return self.layout.decode(x)
+        fields, self.last_projection = project(x, cset, self.density)
         return fields

@@ -1,0 +1,175 @@
+"""Final projection of sampled states onto static stability and the C1/C2 profiles.
+
+Guidance makes the samples meet the constraints closely but not exactly, and a hinge on N²
+cannot remove every inversion of a network's noisy columns. With ``stability`` in the set,
+sampling therefore ends with a projection in sigma0, where both sets are convex:
+
+- **stable columns** (sigma0 non-decreasing downward): the thickness-weighted isotonic
+  regression of each column, i.e. the nearest stable column (unstable runs of cells take
+  their mean: what convective adjustment does to density);
+- **C1/C2 profiles**: the smallest sigma0 change (volume-weighted norm, shared by both
+  steps) that meets the set's C1 and C2 targets exactly; for C1 alone it is one uniform
+  shift per level, so the spatial structure and spread of every level are kept.
+
+Alternating the two exact projections converges to a state in both sets; it ends on the
+stability step and stops once the C1/C2 residual is below ``tol``. Temperature then takes
+the projected sigma0 by Newton's method at fixed salinity (the EOS is monotone in T over the
+ocean range), so T-S constraints are left to the guidance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from nemoml.generate.constraints import ConstraintSet
+
+LAND_VALUE = 1e6  # below the bottom: heavier than any water, so never pooled with it
+LAND_WEIGHT = 1e-30
+
+
+@dataclass
+class Projection:
+    """Outcome of ``project``: rounds used, C1/C2 residual left (kg m-3), largest T change."""
+
+    rounds: int
+    residual: float
+    max_dt: float
+
+
+def isotonic(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted least-squares non-decreasing fit of each row of ``values`` (n, L).
+
+    Spans whose weights round to zero (land only) count as ``LAND_VALUE``. Uses the min-max
+    formula ``fit_k = max_{i<=k} min_{j>=k} mean_w(values[i..j])``, exact and
+    vectorised over rows (L is a number of levels, so the (n, L, L) table is small).
+    """
+    w = np.broadcast_to(weights, values.shape)
+    zero = np.zeros((values.shape[0], 1))
+    cwv = np.concatenate([zero, np.cumsum(w * values, 1)], 1)
+    cw = np.concatenate([zero, np.cumsum(w, 1)], 1)
+    n_lev = values.shape[1]
+    upper = np.arange(n_lev)[None, :] >= np.arange(n_lev)[:, None]  # j >= i
+    span = cw[:, None, 1:] - cw[:, :-1, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = (cwv[:, None, 1:] - cwv[:, :-1, None]) / span
+    mean = np.where(upper, np.where(span > 0, mean, LAND_VALUE), np.inf)
+    tail_min = np.minimum.accumulate(mean[:, :, ::-1], axis=2)[:, :, ::-1]
+    return np.where(upper, tail_min, -np.inf).max(1)
+
+
+class SigmaProjector:
+    """Alternating projections of sigma0 fields (B, L, y, x) of the modelled levels."""
+
+    def __init__(self, tmask: np.ndarray, area: np.ndarray, e3t: np.ndarray,
+                 targets: dict[str, np.ndarray], chunk: int = 4096):
+        self.tmask = tmask.astype(bool)
+        self.w_level = self.tmask * area[None]
+        self.e3t = e3t
+        self.chunk = chunk
+        both = self.tmask[:-1] & self.tmask[1:]
+        self.w_pair = both * area[None]
+        self.names = [n for n in ("c1", "c2") if n in targets]
+        self.sizes = [len(self.w_level) if n == "c1" else len(self.w_pair) for n in self.names]
+        self.target = np.concatenate([np.asarray(targets[n], np.float64)
+                                      for n in self.names]) if self.names else np.zeros(0)
+        # both steps are projections in the volume-weighted norm: weights area * e3t
+        self.inv_metric = 1.0 / (area[None] * e3t[:, None, None])
+        eye = np.eye(len(self.target))
+        self.gram = np.concatenate([self.profiles(self.spread(eye[i: i + 8]))
+                                    for i in range(0, len(eye), 8)]).T if self.names else eye
+
+    def _norm(self, w: np.ndarray) -> np.ndarray:
+        return w / np.maximum(w.sum((1, 2), keepdims=True), 1e-30)
+
+    def profiles(self, sig: np.ndarray) -> np.ndarray:
+        """The constrained quantities (B, K): C1 level means, then C2 mean differences."""
+        parts = []
+        for name in self.names:
+            if name == "c1":
+                parts.append((sig * self._norm(self.w_level)).sum((2, 3)))
+            else:
+                parts.append(((sig[:, :-1] - sig[:, 1:]) * self._norm(self.w_pair)).sum((2, 3)))
+        return np.concatenate(parts, 1) if parts else np.zeros((sig.shape[0], 0))
+
+    def spread(self, mu: np.ndarray) -> np.ndarray:
+        """The adjoint of ``profiles`` in the volume-weighted norm: (B, K) -> (B, L, y, x)."""
+        out = np.zeros((mu.shape[0],) + self.tmask.shape)
+        for name, part in zip(self.names, np.split(mu, np.cumsum(self.sizes)[:-1], 1),
+                              strict=True):
+            if name == "c1":
+                out += part[:, :, None, None] * self._norm(self.w_level)
+            else:
+                q = part[:, :, None, None] * self._norm(self.w_pair)
+                out[:, :-1] += q
+                out[:, 1:] -= q
+        return out * self.inv_metric
+
+    def stabilise(self, sig: np.ndarray) -> np.ndarray:
+        n_b, n_lev, ny, nx = sig.shape
+        cols = sig.transpose(0, 2, 3, 1).reshape(-1, n_lev)
+        wet = np.broadcast_to(self.tmask.transpose(1, 2, 0).reshape(1, -1, n_lev),
+                              (n_b, ny * nx, n_lev)).reshape(-1, n_lev)
+        vals = np.where(wet, cols, LAND_VALUE)
+        w = np.where(wet, self.e3t[None], LAND_WEIGHT)
+        fit = vals.copy()  # stable columns are left bit-for-bit as they are
+        todo = np.flatnonzero((np.diff(vals, axis=1) < 0).any(1))
+        for a in range(0, len(todo), self.chunk):
+            rows = todo[a: a + self.chunk]
+            fit[rows] = isotonic(vals[rows], w[rows])
+        return fit.reshape(n_b, ny, nx, n_lev).transpose(0, 3, 1, 2) * self.tmask
+
+    def shift(self, sig: np.ndarray) -> np.ndarray:
+        """Orthogonal projection onto the C1/C2 targets (uniform per level for C1 alone)."""
+        resid = self.target[None] - self.profiles(sig)
+        mu = np.linalg.lstsq(self.gram, resid.T, rcond=None)[0].T
+        return (sig + self.spread(mu)) * self.tmask
+
+    def residual(self, sig: np.ndarray) -> float:
+        if not self.names:
+            return 0.0
+        return float(np.abs(self.profiles(sig) - self.target[None]).max())
+
+    def __call__(self, sig: np.ndarray, tol: float, rounds: int) -> tuple[np.ndarray, int]:
+        for n in range(1, rounds + 1):
+            sig = self.stabilise(sig)
+            if self.residual(sig) <= tol:
+                return sig, n
+            sig = self.shift(sig)
+        return sig, rounds
+
+
+def temperature_for(sigma: torch.Tensor, temp: torch.Tensor, sal: torch.Tensor, density,
+                    iters: int = 6) -> torch.Tensor:
+    """T such that sigma0(T, S) = ``sigma`` at fixed S (Newton, from ``temp``)."""
+    temp = temp.clone()
+    for _ in range(iters):
+        t = temp.detach().requires_grad_(True)
+        s0 = density.sigma0(t, sal)
+        (dsdt,) = torch.autograd.grad(s0.sum(), t)
+        temp = (t - (s0 - sigma) / dsdt.clamp(max=-1e-6)).detach()
+    return temp
+
+
+def project(x: torch.Tensor, cset: ConstraintSet, density, tol: float = 1e-6,
+            rounds: int = 200) -> tuple[dict, Projection]:
+    """Project normalised samples (B, C, H, W); returns physical fields and a summary."""
+    layout = cset.physics.layout
+    grid = layout.grid
+    lv = layout.levels
+    fields = layout.decode(x)
+    temp = torch.as_tensor(fields["T"][:, lv])
+    sal = torch.as_tensor(fields["S"][:, lv])
+    tmask = grid.tmask[lv]
+    with torch.no_grad():
+        sig = density.sigma0(temp, sal).numpy()
+    targets = {n: cset.targets[n].numpy() for n in ("c1", "c2") if n in cset.names}
+    proj = SigmaProjector(tmask, grid.area, grid.e3t[lv], targets)
+    new_sig, n = proj(sig * tmask, tol, rounds)
+    new_sig = np.where(tmask, new_sig, sig)  # land keeps its own value: no Newton step there
+    new_t = temperature_for(torch.as_tensor(new_sig), temp, sal, density).numpy() * tmask
+    max_dt = float(np.abs(new_t - temp.numpy()).max())
+    fields["T"][:, lv] = new_t
+    return fields, Projection(n, proj.residual(new_sig), max_dt)
