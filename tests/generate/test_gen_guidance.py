@@ -93,7 +93,7 @@ def test_calibrated_duals_are_stored_and_reused(toy):
     gen, _ = toy
     gen.duals.clear()
     gen.calibrate(["stability"], steps=5, n=8, rounds=2)
-    assert list(gen.duals) == ["stability|ddim|5|0"]
+    assert list(gen.duals) == ["stability|ddim|5|1"]
     a = gen.sample(3, seed=2, constraints=["stability"], steps=5)
     b = gen.sample(3, seed=2, constraints=["stability"], steps=5, batch_size=2)
     for k in a:

@@ -22,7 +22,7 @@ def test_packaged_generator_is_self_contained_gyre(gen):
     assert gen.layout.grid.shape == (31, 22, 32)
     assert gen.density.eos == "eos80"
     assert gen.layout.variables == ("T", "S", "SSH")
-    assert "c1+stability+ts|ddim|50|0" in gen.duals
+    assert "c1+stability+ts|ddim|50|1" in gen.duals
     assert sum(f.stat().st_size for f in PACKAGED.iterdir()) < 3 * 2**20
 
 

@@ -7,7 +7,7 @@ from nemoml.generate.constraints import Physics, default_targets
 from nemoml.generate.density import Density
 from nemoml.generate.generator import Generator
 from nemoml.generate.layout import Layout
-from nemoml.generate.project import SigmaProjector, isotonic, temperature_for
+from nemoml.generate.project import SigmaProjector, isotonic, water_for
 from nemoml.generate.schedule import Schedule
 
 from .helpers import GaussianDenoiser, small_grid, stratified_states
@@ -63,7 +63,7 @@ def test_sigma_projection_is_stable_and_meets_c1_c2():
     np.testing.assert_array_equal(ok.stabilise(ref[:2]), ref[:2] * grid.tmask)
 
 
-def test_temperature_takes_the_projected_density():
+def test_water_takes_the_projected_density():
     density = Density("eos80")
     grid = small_grid()
     st = stratified_states(grid, 2, seed=3)
@@ -71,11 +71,16 @@ def test_temperature_takes_the_projected_density():
     wet = torch.as_tensor(grid.tmask)
     with torch.no_grad():
         target = density.sigma0(temp, sal) + 0.05 * wet
-    new = temperature_for(target, temp, sal, density)
+        target[0, 0, 4, 4] = 29.5  # denser than any water of S = 35 above freezing
+    new_t, new_s = water_for(target, temp, sal, density)
     with torch.no_grad():
-        got = density.sigma0(new, sal)
+        got = density.sigma0(new_t, new_s)
     np.testing.assert_allclose(got[:, wet].numpy(), target[:, wet].numpy(), rtol=0, atol=1e-10)
-    assert (new[:, wet] < temp[:, wet]).all()  # denser means colder at fixed salinity
+    colder = new_t < temp
+    assert colder[:, wet].all()  # denser means colder at fixed salinity...
+    assert new_t[0, 0, 4, 4] == -2.0 and new_s[0, 0, 4, 4] > sal[0, 0, 4, 4]  # ...or saltier
+    changed_s = (new_s != sal) & wet
+    assert changed_s.sum() == 1
 
 
 def test_stability_sampling_ends_stable_with_c1_met():
@@ -104,4 +109,27 @@ def test_stability_sampling_ends_stable_with_c1_met():
     cset = gen.constraint_set(["c1"])
     h = cset(layout.encode(out, dtype=np.float64))
     assert float(h.abs().max()) <= 1e-5
+    assert gen.last_projection.residual <= 1e-6
+
+
+def test_observed_cells_keep_their_values_through_the_projection():
+    grid = small_grid()
+    layout = Layout(grid, ("T", "S", "SSH"), multiple=2)
+    data = stratified_states(grid, 64)
+    data["T"] += 4 * np.random.default_rng(5).standard_normal(data["T"].shape) * grid.tmask
+    layout.fit(data)
+    sched = Schedule()
+    density = Density("eos80")
+    targets = default_targets(Physics(layout, density), layout.encode(data, dtype=np.float64))
+    gen = Generator(GaussianDenoiser(sched.alpha_bar), layout, sched, density, targets)
+    sst = np.full(grid.shape, 0.0)  # cold, dense water observed on half the surface: unstable
+    obs = np.zeros(grid.shape, bool)
+    obs[0, :, :5] = grid.tmask[0, :, :5]
+    out = gen.sample(4, seed=1, steps=10, constraints=["c1", "stability"], dual_rounds=1,
+                     condition={"T": (sst, obs)})
+    np.testing.assert_allclose(out["T"][:, obs], 0.0, rtol=0, atol=1e-5)  # float32 sampling
+    with torch.no_grad():
+        sig = density.sigma0(torch.as_tensor(out["T"]), torch.as_tensor(out["S"])).numpy()
+    both = grid.tmask[:-1] & grid.tmask[1:]
+    assert not ((sig[:, :-1] - sig[:, 1:] > 1e-5) & both).any()
     assert gen.last_projection.residual <= 1e-6

@@ -3,7 +3,8 @@
 The samplers draw the same number of states from the same seeds: ancestral DDPM-1000, DDIM-50
 (eta = 0, deterministic) and DDIM-50 with eta = 1 (ancestral on 50 steps); the figures are
 the time per state and the report-card physics of each ensemble, with each DDIM's relative
-difference to DDPM. Timings are measured in this run only (the ratio is what carries across
+difference to DDPM and that difference in units of its sampling noise (64 states per sampler:
+the C1 bias of an ensemble mean and a spread are noisy figures). Timings are measured in this run only (the ratio is what carries across
 machines).
 """
 
@@ -15,14 +16,23 @@ from pathlib import Path
 import numpy as np
 
 PACKAGED = Path(__file__).resolve().parents[1] / "data" / "generator"
+N_STATES = 64
 COMPARED = ("inversion_pct_1e-05", "n2_negative_pct", "bw_T", "dw_T", "bw_S", "dw_S")
 
 
-def _physics(card, fields) -> dict:
+def _physics(card, fields) -> tuple[dict, dict]:
+    """Report-card figures of one ensemble and their sampling noise (one standard error)."""
     s = card.evaluate("bench", fields).summary()
+    n = s["n_states"]
     out = {k: s[k]["mean"] for k in COMPARED}
     out.update(c1_bias=s["c1_bias"], spread_sst=s["spread_sst"], spread_sss=s["spread_sss"])
-    return out
+    noise = {k: s[k]["std"] / np.sqrt(n) for k in COMPARED}
+    # the set-mean C1 residual of n independent states is at least their spread / sqrt(n);
+    # a standard deviation from n states is uncertain by 1 / sqrt(2 (n - 1)) of itself
+    noise["c1_bias"] = s["c1_rms"]["mean"] / np.sqrt(n)
+    for key in ("spread_sst", "spread_sss"):
+        noise[key] = out[key] / np.sqrt(2 * (n - 1))
+    return out, noise
 
 
 def run(args) -> dict:
@@ -33,17 +43,17 @@ def run(args) -> dict:
 
     torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
     gen = load_generator(PACKAGED)
-    n = 4 if args.quick else 32
+    n = 4 if args.quick else N_STATES
     card = ReportCard(gen.layout.grid, gen.density)
     card.targets = {k: np.asarray(gen.targets[k]) for k in ("c1", "c2", "ts")}
-    results, seconds = {}, {}
+    results, noise, seconds = {}, {}, {}
     runs = (("ddpm1000", "ddpm", 1000, 1.0), ("ddim50", "ddim", 50, 0.0),
             ("ddim50_eta1", "ddim", 50, 1.0))
     for name, sampler, steps, eta in runs:
         t0 = time.perf_counter()
         fields = gen.sample(n, seed=123, sampler=sampler, steps=steps, eta=eta, batch_size=n)
         seconds[name] = (time.perf_counter() - t0) / n
-        results[name] = _physics(card, fields)
+        results[name], noise[name] = _physics(card, fields)
     out = {
         "n_states": n,
         "seconds_per_state_ddpm1000": seconds["ddpm1000"],
@@ -62,8 +72,13 @@ def run(args) -> dict:
         for key in ("inversion_pct_1e-05", "n2_negative_pct", "c1_bias", "spread_sst",
                     "spread_sss"):
             ref = results["ddpm1000"][key]
-            rel[key] = abs(results[name][key] - ref) / max(abs(ref), 1e-12)
+            diff = abs(results[name][key] - ref)
+            rel[key] = diff / max(abs(ref), 1e-12)
             out[f"rel_diff_{key}_{name}"] = rel[key]
+            # the difference in units of its sampling noise: below ~2 the ensembles cannot
+            # tell the samplers apart at this n
+            out[f"diff_in_noise_{key}_{name}"] = diff / np.hypot(noise[name][key],
+                                                                 noise["ddpm1000"][key])
         out[f"max_rel_diff_{name}_vs_ddpm1000"] = max(rel.values())
     # the data itself, for scale
     out["inversion_fraction_data"] = gen.meta["reference"]["inversion_pct_1e-05"] / 100

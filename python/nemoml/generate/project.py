@@ -13,8 +13,8 @@ sampling therefore ends with a projection in sigma0, where both sets are convex:
 
 Alternating the two exact projections converges to a state in both sets; it ends on the
 stability step and stops once the C1/C2 residual is below ``tol``. Temperature then takes
-the projected sigma0 by Newton's method at fixed salinity (the EOS is monotone in T over the
-ocean range), so T-S constraints are left to the guidance.
+the projected sigma0 by Newton's method at fixed salinity; only where that would need water
+colder than freezing does salinity change too. T-S constraints are left to the guidance.
 """
 
 from __future__ import annotations
@@ -28,15 +28,21 @@ from nemoml.generate.constraints import ConstraintSet
 
 LAND_VALUE = 1e6  # below the bottom: heavier than any water, so never pooled with it
 LAND_WEIGHT = 1e-30
+FIXED_WEIGHT = 1e8  # observed cells: a pooled run takes their value (to ~1e-7 relative;
+# larger weights would cost precision in the prefix sums of `isotonic`)
+T_RANGE = (-2.0, 40.0)  # degC: about the freezing point of sea water up; the EOS range
+S_RANGE = (0.0, 42.0)
 
 
 @dataclass
 class Projection:
-    """Outcome of ``project``: rounds used, C1/C2 residual left (kg m-3), largest T change."""
+    """Outcome of ``project``: rounds used, C1/C2 residual left (kg m-3), largest T and S
+    changes."""
 
     rounds: int
     residual: float
     max_dt: float
+    max_ds: float
 
 
 def isotonic(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -64,8 +70,11 @@ class SigmaProjector:
     """Alternating projections of sigma0 fields (B, L, y, x) of the modelled levels."""
 
     def __init__(self, tmask: np.ndarray, area: np.ndarray, e3t: np.ndarray,
-                 targets: dict[str, np.ndarray], chunk: int = 4096):
+                 targets: dict[str, np.ndarray], fixed: np.ndarray | None = None,
+                 chunk: int = 4096):
         self.tmask = tmask.astype(bool)
+        # observed cells (``fixed``) have an infinite weight in the norm: they do not move
+        self.fixed = np.zeros(tmask.shape, bool) if fixed is None else fixed & self.tmask
         self.w_level = self.tmask * area[None]
         self.e3t = e3t
         self.chunk = chunk
@@ -76,10 +85,12 @@ class SigmaProjector:
         self.target = np.concatenate([np.asarray(targets[n], np.float64)
                                       for n in self.names]) if self.names else np.zeros(0)
         # both steps are projections in the volume-weighted norm: weights area * e3t
-        self.inv_metric = 1.0 / (area[None] * e3t[:, None, None])
+        self.inv_metric = ~self.fixed / (area[None] * e3t[:, None, None])
         eye = np.eye(len(self.target))
         self.gram = np.concatenate([self.profiles(self.spread(eye[i: i + 8]))
                                     for i in range(0, len(eye), 8)]).T if self.names else eye
+        # a component whose cells are all observed cannot move: it is not waited for
+        self.movable = np.diag(self.gram) > 0
 
     def _norm(self, w: np.ndarray) -> np.ndarray:
         return w / np.maximum(w.sum((1, 2), keepdims=True), 1e-30)
@@ -113,7 +124,10 @@ class SigmaProjector:
         wet = np.broadcast_to(self.tmask.transpose(1, 2, 0).reshape(1, -1, n_lev),
                               (n_b, ny * nx, n_lev)).reshape(-1, n_lev)
         vals = np.where(wet, cols, LAND_VALUE)
-        w = np.where(wet, self.e3t[None], LAND_WEIGHT)
+        e3 = self.e3t[:, None, None] * np.where(self.fixed, FIXED_WEIGHT, 1.0)
+        e3 = np.broadcast_to(e3.transpose(1, 2, 0).reshape(1, -1, n_lev),
+                             (n_b, ny * nx, n_lev)).reshape(-1, n_lev)
+        w = np.where(wet, e3, LAND_WEIGHT)
         fit = vals.copy()  # stable columns are left bit-for-bit as they are
         todo = np.flatnonzero((np.diff(vals, axis=1) < 0).any(1))
         for a in range(0, len(todo), self.chunk):
@@ -130,7 +144,7 @@ class SigmaProjector:
     def residual(self, sig: np.ndarray) -> float:
         if not self.names:
             return 0.0
-        return float(np.abs(self.profiles(sig) - self.target[None]).max())
+        return float(np.abs(self.profiles(sig) - self.target[None])[:, self.movable].max())
 
     def __call__(self, sig: np.ndarray, tol: float, rounds: int) -> tuple[np.ndarray, int]:
         for n in range(1, rounds + 1):
@@ -141,21 +155,39 @@ class SigmaProjector:
         return sig, rounds
 
 
-def temperature_for(sigma: torch.Tensor, temp: torch.Tensor, sal: torch.Tensor, density,
-                    iters: int = 6) -> torch.Tensor:
-    """T such that sigma0(T, S) = ``sigma`` at fixed S (Newton, from ``temp``)."""
-    temp = temp.clone()
+def _newton(sigma: torch.Tensor, var: torch.Tensor, fn, lo: float, hi: float,
+            iters: int) -> torch.Tensor:
+    """Solve fn(var) = sigma point-wise by Newton's method, kept inside [lo, hi]."""
     for _ in range(iters):
-        t = temp.detach().requires_grad_(True)
-        s0 = density.sigma0(t, sal)
-        (dsdt,) = torch.autograd.grad(s0.sum(), t)
-        temp = (t - (s0 - sigma) / dsdt.clamp(max=-1e-6)).detach()
-    return temp
+        v = var.detach().requires_grad_(True)
+        s0 = fn(v)
+        (slope,) = torch.autograd.grad(s0.sum(), v)
+        slope = torch.where(slope.abs() > 1e-9, slope, torch.full_like(slope, 1e-9))
+        var = (v - (s0 - sigma) / slope).clamp(lo, hi).detach()
+    return var
+
+
+def water_for(sigma: torch.Tensor, temp: torch.Tensor, sal: torch.Tensor, density,
+              iters: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
+    """T and S with sigma0(T, S) = ``sigma``: T at fixed S first; where that would leave the
+    EOS range (water denser than its salinity allows at the freezing point), S takes the rest.
+    """
+    temp = _newton(sigma, temp, lambda t: density.sigma0(t, sal), *T_RANGE, iters)
+    with torch.no_grad():
+        left = (density.sigma0(temp, sal) - sigma).abs() > 1e-9
+    if left.any():
+        fixed = _newton(sigma, sal, lambda s: density.sigma0(temp, s), *S_RANGE, iters)
+        sal = torch.where(left, fixed, sal)
+    return temp, sal
 
 
 def project(x: torch.Tensor, cset: ConstraintSet, density, tol: float = 1e-6,
-            rounds: int = 200) -> tuple[dict, Projection]:
-    """Project normalised samples (B, C, H, W); returns physical fields and a summary."""
+            rounds: int = 200, fixed: np.ndarray | None = None) -> tuple[dict, Projection]:
+    """Project normalised samples (B, C, H, W); returns physical fields and a summary.
+
+    ``fixed`` (modelled levels, y, x) marks observed cells, which keep their T and S (two
+    observed cells that are unstable with respect to each other stay so).
+    """
     layout = cset.physics.layout
     grid = layout.grid
     lv = layout.levels
@@ -166,10 +198,14 @@ def project(x: torch.Tensor, cset: ConstraintSet, density, tol: float = 1e-6,
     with torch.no_grad():
         sig = density.sigma0(temp, sal).numpy()
     targets = {n: cset.targets[n].numpy() for n in ("c1", "c2") if n in cset.names}
-    proj = SigmaProjector(tmask, grid.area, grid.e3t[lv], targets)
+    proj = SigmaProjector(tmask, grid.area, grid.e3t[lv], targets, fixed)
     new_sig, n = proj(sig * tmask, tol, rounds)
     new_sig = np.where(tmask, new_sig, sig)  # land keeps its own value: no Newton step there
-    new_t = temperature_for(torch.as_tensor(new_sig), temp, sal, density).numpy() * tmask
+    new_t, new_s = water_for(torch.as_tensor(new_sig), temp, sal, density)
+    keep = tmask == 0 if fixed is None else (tmask == 0) | fixed
+    new_t = np.where(keep, temp.numpy(), new_t.numpy()) * tmask
+    new_s = np.where(keep, sal.numpy(), new_s.numpy()) * tmask
     max_dt = float(np.abs(new_t - temp.numpy()).max())
-    fields["T"][:, lv] = new_t
-    return fields, Projection(n, proj.residual(new_sig), max_dt)
+    max_ds = float(np.abs(new_s - sal.numpy()).max())
+    fields["T"][:, lv], fields["S"][:, lv] = new_t, new_s
+    return fields, Projection(n, proj.residual(new_sig), max_dt, max_ds)
