@@ -7,7 +7,7 @@ from nemoml.generate.constraints import Physics, default_targets
 from nemoml.generate.density import Density
 from nemoml.generate.generator import Generator
 from nemoml.generate.layout import Layout
-from nemoml.generate.project import SigmaProjector, isotonic, water_for
+from nemoml.generate.project import SigmaProjector, isotonic, match_salinity, water_for
 from nemoml.generate.schedule import Schedule
 
 from .helpers import GaussianDenoiser, small_grid, stratified_states
@@ -133,3 +133,28 @@ def test_observed_cells_keep_their_values_through_the_projection():
     both = grid.tmask[:-1] & grid.tmask[1:]
     assert not ((sig[:, :-1] - sig[:, 1:] > 1e-5) & both).any()
     assert gen.last_projection.residual <= 1e-6
+
+
+def test_salinity_targets_are_met_along_isopycnals():
+    density = Density("eos80")
+    grid = small_grid()
+    st = stratified_states(grid, 3, seed=6)
+    temp, sal = torch.as_tensor(st["T"]), torch.as_tensor(st["S"])
+    wet = grid.tmask
+    with torch.no_grad():
+        sig = density.sigma0(temp, sal)
+    w = wet * grid.area[None]
+    level_s = (st["S"] * w).sum((-1, -2)).mean(0) / np.maximum(w.sum((-1, -2)), 1e-30)
+    target = level_s + 0.05
+    free = wet.copy()
+    free[0, 3, 3] = False  # an observed cell keeps its salinity
+    new_t, new_s = match_salinity(sig, temp, sal, target, w, free, density)
+    got = (new_s.numpy() * w).sum((-1, -2)) / np.maximum(w.sum((-1, -2)), 1e-30)
+    ocean = w.sum((-1, -2)) > 0
+    np.testing.assert_allclose(got[:, ocean], np.broadcast_to(target[ocean], (3, ocean.sum())),
+                               rtol=0, atol=1e-12)
+    with torch.no_grad():
+        np.testing.assert_allclose(density.sigma0(new_t, new_s)[:, wet].numpy(),
+                                   sig[:, wet].numpy(), rtol=0, atol=1e-10)
+    assert (new_s[:, 0, 3, 3] == sal[:, 0, 3, 3]).all()
+    assert (new_t[:, wet & free] > temp[:, wet & free]).all()  # saltier at equal density: warmer

@@ -190,7 +190,8 @@ class Generator:
         constraints : sequence of str
             Any of ``c1``, ``c2``, ``ts``, ``stability``. ``stability`` also ends sampling
             with an exact projection (``project.py``) onto stable columns and the set's C1/C2
-            targets; observed points of a ``condition`` keep their values. With ``per_state`` (default) every state meets them: ``dual_rounds`` runs with one
+            targets; observed points of a ``condition`` keep their values. With
+            ``per_state`` (default) every state meets them: ``dual_rounds`` runs with one
             dual vector per state, warm-started from the duals calibrated for this set, sampler
             and step count. Otherwise the calibrated ensemble duals are used in one run (the
             constraints then hold for the ensemble mean), after ``dual_rounds`` calibration runs

@@ -14,7 +14,9 @@ sampling therefore ends with a projection in sigma0, where both sets are convex:
 Alternating the two exact projections converges to a state in both sets; it ends on the
 stability step and stops once the C1/C2 residual is below ``tol``. Temperature then takes
 the projected sigma0 by Newton's method at fixed salinity; only where that would need water
-colder than freezing does salinity change too. T-S constraints are left to the guidance.
+colder than freezing does salinity change too. With T-S in the set, each level's salinity
+then takes one uniform shift to its target mean, along isopycnals (T follows from sigma0), so
+stability, C1 and C2 are untouched and the level-mean T is left close to its target by C1.
 """
 
 from __future__ import annotations
@@ -181,6 +183,23 @@ def water_for(sigma: torch.Tensor, temp: torch.Tensor, sal: torch.Tensor, densit
     return temp, sal
 
 
+def match_salinity(sigma: torch.Tensor, temp: torch.Tensor, sal: torch.Tensor,
+                   target: np.ndarray, weights: np.ndarray, free: np.ndarray, density,
+                   iters: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
+    """Meet per-level mean salinity targets along isopycnals (spice), sigma0 unchanged.
+
+    Free cells of each level take one uniform S shift that brings the level's area-weighted
+    mean to ``target``; T then follows from sigma0 and the new S.
+    """
+    w = torch.as_tensor(weights)
+    wf = w * torch.as_tensor(free)
+    mean = (sal * w).sum((-1, -2)) / w.sum((-1, -2)).clamp_min(1e-30)
+    delta = (torch.as_tensor(target) - mean) * w.sum((-1, -2)) / wf.sum((-1, -2)).clamp_min(1e-30)
+    sal = sal + delta[..., None, None] * (wf > 0)
+    temp = _newton(sigma, temp, lambda t: density.sigma0(t, sal), *T_RANGE, iters)
+    return temp, sal
+
+
 def project(x: torch.Tensor, cset: ConstraintSet, density, tol: float = 1e-6,
             rounds: int = 200, fixed: np.ndarray | None = None) -> tuple[dict, Projection]:
     """Project normalised samples (B, C, H, W); returns physical fields and a summary.
@@ -203,6 +222,10 @@ def project(x: torch.Tensor, cset: ConstraintSet, density, tol: float = 1e-6,
     new_sig = np.where(tmask, new_sig, sig)  # land keeps its own value: no Newton step there
     new_t, new_s = water_for(torch.as_tensor(new_sig), temp, sal, density)
     keep = tmask == 0 if fixed is None else (tmask == 0) | fixed
+    if "ts" in cset.names:  # level-mean S exactly; level-mean T then follows from C1
+        s_target = cset.targets["ts"].numpy()[len(lv):]
+        new_t, new_s = match_salinity(torch.as_tensor(new_sig), new_t, new_s, s_target,
+                                      tmask * grid.area[None], ~keep, density)
     new_t = np.where(keep, temp.numpy(), new_t.numpy()) * tmask
     new_s = np.where(keep, sal.numpy(), new_s.numpy()) * tmask
     max_dt = float(np.abs(new_t - temp.numpy()).max())
