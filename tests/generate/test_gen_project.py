@@ -83,18 +83,22 @@ def test_water_takes_the_projected_density():
     assert changed_s.sum() == 1
 
 
-def test_stability_sampling_ends_stable_with_c1_met():
+def _toy_generator():
+    """Exact Gaussian denoiser over weakly stratified states: its samples have many inversions."""
     grid = small_grid()
     layout = Layout(grid, ("T", "S", "SSH"), multiple=2)
     data = stratified_states(grid, 64)
-    # weak stratification against the noise: the toy model's samples have many inversions
     data["T"] += 4 * np.random.default_rng(5).standard_normal(data["T"].shape) * grid.tmask
     layout.fit(data)
     sched = Schedule()
     density = Density("eos80")
-    x = layout.encode(data, dtype=np.float64)
-    targets = default_targets(Physics(layout, density), x)
+    targets = default_targets(Physics(layout, density), layout.encode(data, dtype=np.float64))
     gen = Generator(GaussianDenoiser(sched.alpha_bar), layout, sched, density, targets)
+    return gen, grid, layout, density
+
+
+def test_stability_sampling_ends_stable_with_c1_met():
+    gen, grid, layout, density = _toy_generator()
     free = gen.sample(6, seed=4, steps=10)
     out = gen.sample(6, seed=4, steps=10, constraints=["c1", "stability"], dual_rounds=1)
 
@@ -113,15 +117,7 @@ def test_stability_sampling_ends_stable_with_c1_met():
 
 
 def test_observed_cells_keep_their_values_through_the_projection():
-    grid = small_grid()
-    layout = Layout(grid, ("T", "S", "SSH"), multiple=2)
-    data = stratified_states(grid, 64)
-    data["T"] += 4 * np.random.default_rng(5).standard_normal(data["T"].shape) * grid.tmask
-    layout.fit(data)
-    sched = Schedule()
-    density = Density("eos80")
-    targets = default_targets(Physics(layout, density), layout.encode(data, dtype=np.float64))
-    gen = Generator(GaussianDenoiser(sched.alpha_bar), layout, sched, density, targets)
+    gen, grid, layout, density = _toy_generator()
     sst = np.full(grid.shape, 0.0)  # cold, dense water observed on half the surface: unstable
     obs = np.zeros(grid.shape, bool)
     obs[0, :, :5] = grid.tmask[0, :, :5]
