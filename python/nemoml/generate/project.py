@@ -36,6 +36,10 @@ T_RANGE = (-2.0, 40.0)  # degC: about the freezing point of sea water up; the EO
 S_RANGE = (0.0, 42.0)
 
 
+def _normalise(w: np.ndarray) -> np.ndarray:
+    return w / np.maximum(w.sum((1, 2), keepdims=True), 1e-30)
+
+
 @dataclass
 class Projection:
     """Outcome of ``project``: rounds used, C1/C2 residual left (kg m-3), largest T and S
@@ -77,13 +81,17 @@ class SigmaProjector:
         self.tmask = tmask.astype(bool)
         # observed cells (``fixed``) have an infinite weight in the norm: they do not move
         self.fixed = np.zeros(tmask.shape, bool) if fixed is None else fixed & self.tmask
-        self.w_level = self.tmask * area[None]
-        self.e3t = e3t
         self.chunk = chunk
-        both = self.tmask[:-1] & self.tmask[1:]
-        self.w_pair = both * area[None]
+        # normalised level and interface weights: profiles are weighted sums with them
+        self.n_level = _normalise(self.tmask * area[None])
+        self.n_pair = _normalise((self.tmask[:-1] & self.tmask[1:]) * area[None])
+        # per column (y*x, L): land cells, and isotonic weights (observed cells heavy)
+        n_lev = tmask.shape[0]
+        self.col_wet = self.tmask.reshape(n_lev, -1).T
+        heavy = np.where(self.fixed, FIXED_WEIGHT, 1.0) * e3t[:, None, None]
+        self.col_w = np.where(self.col_wet, heavy.reshape(n_lev, -1).T, LAND_WEIGHT)
         self.names = [n for n in ("c1", "c2") if n in targets]
-        self.sizes = [len(self.w_level) if n == "c1" else len(self.w_pair) for n in self.names]
+        self.sizes = [len(self.n_level) if n == "c1" else len(self.n_pair) for n in self.names]
         self.target = np.concatenate([np.asarray(targets[n], np.float64)
                                       for n in self.names]) if self.names else np.zeros(0)
         # both steps are projections in the volume-weighted norm: weights area * e3t
@@ -94,17 +102,14 @@ class SigmaProjector:
         # a component whose cells are all observed cannot move: it is not waited for
         self.movable = np.diag(self.gram) > 0
 
-    def _norm(self, w: np.ndarray) -> np.ndarray:
-        return w / np.maximum(w.sum((1, 2), keepdims=True), 1e-30)
-
     def profiles(self, sig: np.ndarray) -> np.ndarray:
         """The constrained quantities (B, K): C1 level means, then C2 mean differences."""
         parts = []
         for name in self.names:
             if name == "c1":
-                parts.append((sig * self._norm(self.w_level)).sum((2, 3)))
+                parts.append((sig * self.n_level).sum((2, 3)))
             else:
-                parts.append(((sig[:, :-1] - sig[:, 1:]) * self._norm(self.w_pair)).sum((2, 3)))
+                parts.append(((sig[:, :-1] - sig[:, 1:]) * self.n_pair).sum((2, 3)))
         return np.concatenate(parts, 1) if parts else np.zeros((sig.shape[0], 0))
 
     def spread(self, mu: np.ndarray) -> np.ndarray:
@@ -113,9 +118,9 @@ class SigmaProjector:
         for name, part in zip(self.names, np.split(mu, np.cumsum(self.sizes)[:-1], 1),
                               strict=True):
             if name == "c1":
-                out += part[:, :, None, None] * self._norm(self.w_level)
+                out += part[:, :, None, None] * self.n_level
             else:
-                q = part[:, :, None, None] * self._norm(self.w_pair)
+                q = part[:, :, None, None] * self.n_pair
                 out[:, :-1] += q
                 out[:, 1:] -= q
         return out * self.inv_metric
@@ -123,18 +128,13 @@ class SigmaProjector:
     def stabilise(self, sig: np.ndarray) -> np.ndarray:
         n_b, n_lev, ny, nx = sig.shape
         cols = sig.transpose(0, 2, 3, 1).reshape(-1, n_lev)
-        wet = np.broadcast_to(self.tmask.transpose(1, 2, 0).reshape(1, -1, n_lev),
-                              (n_b, ny * nx, n_lev)).reshape(-1, n_lev)
-        vals = np.where(wet, cols, LAND_VALUE)
-        e3 = self.e3t[:, None, None] * np.where(self.fixed, FIXED_WEIGHT, 1.0)
-        e3 = np.broadcast_to(e3.transpose(1, 2, 0).reshape(1, -1, n_lev),
-                             (n_b, ny * nx, n_lev)).reshape(-1, n_lev)
-        w = np.where(wet, e3, LAND_WEIGHT)
+        vals = np.where(np.tile(self.col_wet, (n_b, 1)), cols, LAND_VALUE)
         fit = vals.copy()  # stable columns are left bit-for-bit as they are
         todo = np.flatnonzero((np.diff(vals, axis=1) < 0).any(1))
+        n_col = ny * nx
         for a in range(0, len(todo), self.chunk):
             rows = todo[a: a + self.chunk]
-            fit[rows] = isotonic(vals[rows], w[rows])
+            fit[rows] = isotonic(vals[rows], self.col_w[rows % n_col])
         return fit.reshape(n_b, ny, nx, n_lev).transpose(0, 3, 1, 2) * self.tmask
 
     def shift(self, sig: np.ndarray) -> np.ndarray:
