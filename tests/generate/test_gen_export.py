@@ -42,6 +42,21 @@ def test_metadata_is_complete(exported):
     assert meta["files"]["torchscript"] == "denoiser.ts"
 
 
+def test_targets_are_the_whole_database_means(exported):
+    """Level-mean T and S targets average all states, the validation split included."""
+    path, cfg = exported
+    meta = json.loads((path / "generator.json").read_text())
+    assert meta["training"]["n_val_states"] > 0
+    grid = small_grid()
+    states = stratified_states(grid, 6)
+    levels = meta["layout"]["levels"]
+    mask = grid.tmask[levels]
+    want = [(states[v][:, levels] * mask).sum((0, 2, 3)) / (6 * mask.sum((1, 2)))
+            for v in ("T", "S")]
+    got = np.asarray(meta["targets"]["ts"]).reshape(2, len(levels))
+    np.testing.assert_allclose(got, np.array(want), rtol=0, atol=2e-5)
+
+
 def test_torchscript_pt2_and_eager_agree(exported, tmp_path):
     path, cfg = exported
     ts = load_generator(path)

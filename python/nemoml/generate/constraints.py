@@ -86,7 +86,7 @@ class Physics:
 
 
 def default_targets(physics: Physics, x_data: torch.Tensor) -> dict[str, list[float]]:
-    """Targets from the training database: the mean of each quantity over its states.
+    """Targets from the database: the mean of each quantity over its states.
 
     The stability allowance is the data's own mean hinge, so a model is asked to be as
     stable as the states it learnt from, not more.

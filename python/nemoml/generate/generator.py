@@ -40,7 +40,7 @@ class Generator:
     density : Density
         The model's own EOS.
     targets : dict
-        Constraint targets (``c1``, ``c2``, ``ts``, ``stability``) from the training database.
+        Constraint targets (``c1``, ``c2``, ``ts``, ``stability``): the database's means.
     duals : dict, optional
         Calibrated duals keyed by ``dual_key``.
     clip : float

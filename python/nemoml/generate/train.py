@@ -156,7 +156,9 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     if bar is not None:
         bar.close()
     density = Density(cfg.eos, cfg.eos_params)
-    targets = default_targets(Physics(layout, density), x_train)
+    # Targets are the database's profile: the validation states are part of it, and the deep
+    # ocean drifts, so a training-split mean would leave a floor under every C1 residual.
+    targets = default_targets(Physics(layout, density), torch.cat([x_train, x_val]))
     model_config = {"base": cfg.base, "mults": list(cfg.mults), "blocks": cfg.blocks,
                     "parameters": n_params, "clip": cfg.clip}
     extra = {"reference": _reference_card(grid, density, train_set.fields),
