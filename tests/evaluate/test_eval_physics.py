@@ -87,6 +87,27 @@ def test_residuals_and_spread():
     assert card.evaluate("mean", collapsed).summary()["spread_sst"] < 1e-12
 
 
+def test_pattern_spread_ignores_basin_wide_offsets():
+    """States that differ only by a basin-wide surface offset have spread, no pattern spread."""
+    grid = _grid()
+    ref = _stable(grid, 1)
+    offsets = np.array([-1.0, 0.0, 2.0, 3.0])
+    season = {"T": ref["T"] + offsets[:, None, None, None] * grid.tmask,
+              "S": np.repeat(ref["S"], 4, 0)}
+    card = ReportCard(grid, "eos80", ref)
+    s = card.evaluate("season", season).summary()
+    assert s["spread_sst"] == pytest.approx(offsets.std(), rel=1e-9)
+    assert s["pattern_spread_sst"] < 1e-9
+    # against a direct computation with the grid's (uneven) cell areas
+    rng = np.random.default_rng(3)
+    noisy = {k: v + 0.1 * rng.standard_normal(v.shape) * grid.tmask for k, v in season.items()}
+    sst, ocean = noisy["T"][:, 0], grid.tmask[0]
+    area = grid.area * ocean
+    anom = sst - ((sst * area).sum((1, 2)) / area.sum())[:, None, None]
+    got = card.evaluate("noisy", noisy).summary()["pattern_spread_sst"]
+    assert got == pytest.approx(anom.std(0)[ocean].mean(), rel=1e-12)
+
+
 def test_report_files_and_cli(tmp_path):
     grid = _grid()
     ref = _stable(grid, 4)

@@ -40,7 +40,7 @@ class SetMetrics:
             vals = np.asarray(vals, np.float64)
             out[key] = {"mean": float(vals.mean()), "std": float(vals.std())}
         for key in ("c1_bias", "c2_bias", "ts_bias", "sigma0_profile_error", "spread_sst",
-                    "spread_sss", "spread_t_deep"):
+                    "spread_sss", "spread_t_deep", "pattern_spread_sst", "pattern_spread_sss"):
             out[key] = float(self.profiles[key])
         return out
 
@@ -142,6 +142,13 @@ class ReportCard:
         profiles["spread_sst"] = float(maps["std_sst"][tm[0]].mean())
         profiles["spread_sss"] = float(maps["std_sss"][tm[0]].mean())
         profiles["spread_t_deep"] = float(maps["std_t_deep"][tm[deep]].mean())
+        # the same spread of each state's departure from its own surface mean: constraints
+        # on level means remove the basin-wide (here seasonal) part of the spread by design,
+        # so "collapse to the mean" is judged on the pattern that is left
+        area = self.grid.area * tm[0]
+        for key, field in (("sst", temp[:, 0]), ("sss", sal[:, 0])):
+            anom = field - ((field * area).sum((1, 2)) / area.sum())[:, None, None]
+            profiles[f"pattern_spread_{key}"] = float(anom.std(0)[tm[0]].mean())
         maps["zonal_sigma0"] = _zonal_mean(sig.mean(0), tm)
         maps["n2_profile"] = np.array([
             (n2[:, k] * self.w_int[k]).sum() / max(self.w_int[k].sum() * len(n2), 1e-30)

@@ -18,7 +18,8 @@ def table(metrics: list[SetMetrics], depth_box: float) -> str:
     head = (
         ["source", "n", "BW S", "BW T", "DW S", "DW T"]
         + [f"inv. % (>{t:g})" for t in thr]
-        + ["N2<0 %", "C1 bias", "C2 bias", "T-S bias", "C1 rms", "spread SST", "spread SSS"]
+        + ["N2<0 %", "C1 bias", "C2 bias", "T-S bias", "C1 rms", "spread SST", "spread SSS",
+           "pattern spread SST", "pattern spread SSS"]
     )
     rows = []
     for m in metrics:
@@ -29,7 +30,8 @@ def table(metrics: list[SetMetrics], depth_box: float) -> str:
             + [_pm(s[f"inversion_pct_{t:g}"], ".3f") for t in thr]
             + [_pm(s["n2_negative_pct"], ".2f"), f"{s['c1_bias']:.2e}", f"{s['c2_bias']:.2e}",
                f"{s['ts_bias']:.2e}", f"{s['c1_rms']['mean']:.2e}", f"{s['spread_sst']:.3f}",
-               f"{s['spread_sss']:.4f}"]
+               f"{s['spread_sss']:.4f}", f"{s['pattern_spread_sst']:.3f}",
+               f"{s['pattern_spread_sss']:.4f}"]
         )
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
@@ -39,7 +41,8 @@ def table(metrics: list[SetMetrics], depth_box: float) -> str:
         "interface volume where sigma0 decreases downward by more than the threshold "
         "(kg m-3), with the model's own EOS. Biases: RMS over levels of the residual of the set "
         "mean; C1 rms: mean over states of each state's RMS residual. Spread: mean over the "
-        "surface of the per-gridpoint std across states.\n"
+        "surface of the per-gridpoint std across states; pattern spread: the same after "
+        "removing each state's surface mean.\n"
     )
     return "\n".join(lines) + "\n" + notes
 
@@ -50,7 +53,9 @@ def checks(summary: dict, data: str, free: str | None) -> dict:
     - inversions (> 1e-5 kg m-3) at most the data's plus 0.5 percentage points;
     - BW/DW mean T and S within two of the data's standard deviations (over states);
     - C1 bias at most a tenth of the unconstrained set's;
-    - no collapse: surface spread at least half the data's.
+    - no collapse: surface spread at least half the data's (``spread``), and the same for
+      the spread of each state's departure from its own surface mean (``pattern_spread``),
+      which level-mean constraints leave free.
     """
     ref = summary[data]
     out = {}
@@ -65,6 +70,8 @@ def checks(summary: dict, data: str, free: str | None) -> dict:
             res["c1_tenth"] = s["c1_bias"] <= 0.1 * summary[free]["c1_bias"]
         res["spread"] = s["spread_sst"] >= 0.5 * ref["spread_sst"] and \
             s["spread_sss"] >= 0.5 * ref["spread_sss"]
+        res["pattern_spread"] = s["pattern_spread_sst"] >= 0.5 * ref["pattern_spread_sst"] and \
+            s["pattern_spread_sss"] >= 0.5 * ref["pattern_spread_sss"]
         out[name] = {k: bool(v) for k, v in res.items()}
     return out
 
