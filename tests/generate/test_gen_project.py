@@ -1,6 +1,7 @@
 """The final projection: exact isotonic fits, stable columns with C1/C2 met, T by Newton."""
 
 import numpy as np
+import pytest
 import torch
 
 from nemoml.generate.constraints import Physics, default_targets
@@ -114,6 +115,18 @@ def test_stability_sampling_ends_stable_with_c1_met():
     h = cset(layout.encode(out, dtype=np.float64))
     assert float(h.abs().max()) <= 1e-5
     assert gen.last_projection.residual <= 1e-6
+
+
+@pytest.mark.parametrize("names", [["c1"], ["c2"], ["ts"]])
+def test_every_constraint_is_met_exactly_at_the_end(names):
+    """Without stability too, the final projection meets what guidance left close."""
+    gen, grid, layout, density = _toy_generator()
+    cset = gen.constraint_set(names)
+    free = cset(layout.encode(gen.sample(6, seed=4, steps=10), dtype=np.float64))
+    out = gen.sample(6, seed=4, steps=10, constraints=names, dual_rounds=1)
+    h = cset(layout.encode(out, dtype=np.float64))
+    assert float(free.abs().max()) > 1e-2
+    assert float(h.abs().max()) <= 1e-5
 
 
 def test_observed_cells_keep_their_values_through_the_projection():

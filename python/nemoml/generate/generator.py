@@ -236,7 +236,7 @@ class Generator:
         return self._finish(state.best_x, cset, cond)
 
     def _finish(self, x: torch.Tensor, cset: ConstraintSet, cond) -> dict:
-        if "stability" not in cset.names:
+        if not cset.names:
             return self.layout.decode(x)
         lay = self.layout
         fixed = None

@@ -1,22 +1,24 @@
-"""Final projection of sampled states onto static stability and the C1/C2 profiles.
+"""Final projection of sampled states onto their constraints: exact where guidance is close.
 
 Guidance makes the samples meet the constraints closely but not exactly, and a hinge on N²
-cannot remove every inversion of a network's noisy columns. With ``stability`` in the set,
-sampling therefore ends with a projection in sigma0, where both sets are convex:
+cannot remove every inversion of a network's noisy columns. Every constrained run therefore
+ends with a projection in sigma0, where the sets are convex:
 
-- **stable columns** (sigma0 non-decreasing downward): the thickness-weighted isotonic
-  regression of each column, i.e. the nearest stable column (unstable runs of cells take
-  their mean: what convective adjustment does to density);
-- **C1/C2 profiles**: the smallest sigma0 change (volume-weighted norm, shared by both
-  steps) that meets the set's C1 and C2 targets exactly; for C1 alone it is one uniform
-  shift per level, so the spatial structure and spread of every level are kept.
+- **C1/C2 profiles**: the smallest sigma0 change (volume-weighted norm) that meets the set's
+  C1 and C2 targets exactly; for C1 alone it is one uniform shift per level, so the spatial
+  structure and spread of every level are kept;
+- with ``stability``, **stable columns** (sigma0 non-decreasing downward): the
+  thickness-weighted isotonic regression of each column, i.e. the nearest stable column
+  (unstable runs of cells take their mean: what convective adjustment does to density),
+  alternated with the profile step. Alternating the two exact projections converges to a
+  state in both sets; it ends on the stability step and stops once the C1/C2 residual is
+  below ``tol``.
 
-Alternating the two exact projections converges to a state in both sets; it ends on the
-stability step and stops once the C1/C2 residual is below ``tol``. Temperature then takes
-the projected sigma0 by Newton's method at fixed salinity; only where that would need water
-colder than freezing does salinity change too. With T-S in the set, each level's salinity
-then takes one uniform shift to its target mean, along isopycnals (T follows from sigma0), so
-stability, C1 and C2 are untouched and the level-mean T is left close to its target by C1.
+Temperature then takes the projected sigma0 by Newton's method at fixed salinity; only where
+that would need water colder than freezing does salinity change too. With T-S in the set,
+each level's salinity then takes one uniform shift to its target mean, along isopycnals (T
+follows from sigma0), so stability, C1 and C2 are untouched and the level-mean T is left close
+to its target by C1; with T-S alone, T takes its own uniform shift per level as well.
 """
 
 from __future__ import annotations
@@ -77,8 +79,9 @@ class SigmaProjector:
 
     def __init__(self, tmask: np.ndarray, area: np.ndarray, e3t: np.ndarray,
                  targets: dict[str, np.ndarray], fixed: np.ndarray | None = None,
-                 chunk: int = 4096):
+                 stable: bool = True, chunk: int = 4096):
         self.tmask = tmask.astype(bool)
+        self.stable = stable  # alternate with the columns' isotonic regression
         # observed cells (``fixed``) have an infinite weight in the norm: they do not move
         self.fixed = np.zeros(tmask.shape, bool) if fixed is None else fixed & self.tmask
         self.chunk = chunk
@@ -150,7 +153,8 @@ class SigmaProjector:
 
     def __call__(self, sig: np.ndarray, tol: float, rounds: int) -> tuple[np.ndarray, int]:
         for n in range(1, rounds + 1):
-            sig = self.stabilise(sig)
+            if self.stable:
+                sig = self.stabilise(sig)
             if self.residual(sig) <= tol:
                 return sig, n
             sig = self.shift(sig)
@@ -191,13 +195,20 @@ def match_salinity(sigma: torch.Tensor, temp: torch.Tensor, sal: torch.Tensor,
     Free cells of each level take one uniform S shift that brings the level's area-weighted
     mean to ``target``; T then follows from sigma0 and the new S.
     """
-    w = torch.as_tensor(weights)
-    wf = w * torch.as_tensor(free)
-    mean = (sal * w).sum((-1, -2)) / w.sum((-1, -2)).clamp_min(1e-30)
-    delta = (torch.as_tensor(target) - mean) * w.sum((-1, -2)) / wf.sum((-1, -2)).clamp_min(1e-30)
-    sal = sal + delta[..., None, None] * (wf > 0)
+    sal = level_shift(sal, target, weights, free)
     temp = _newton(sigma, temp, lambda t: density.sigma0(t, sal), *T_RANGE, iters)
     return temp, sal
+
+
+def level_shift(field: torch.Tensor, target: np.ndarray, weights: np.ndarray,
+                free: np.ndarray) -> torch.Tensor:
+    """One uniform shift per level of the free cells that brings the level's weighted mean
+    to ``target``: the orthogonal projection onto a level-mean target."""
+    w = torch.as_tensor(weights)
+    wf = w * torch.as_tensor(free)
+    mean = (field * w).sum((-1, -2)) / w.sum((-1, -2)).clamp_min(1e-30)
+    delta = (torch.as_tensor(target) - mean) * w.sum((-1, -2)) / wf.sum((-1, -2)).clamp_min(1e-30)
+    return field + delta[..., None, None] * (wf > 0)
 
 
 def project(x: torch.Tensor, cset: ConstraintSet, density, tol: float = 1e-6,
@@ -217,15 +228,23 @@ def project(x: torch.Tensor, cset: ConstraintSet, density, tol: float = 1e-6,
     with torch.no_grad():
         sig = density.sigma0(temp, sal).numpy()
     targets = {n: cset.targets[n].numpy() for n in ("c1", "c2") if n in cset.names}
-    proj = SigmaProjector(tmask, grid.area, grid.e3t[lv], targets, fixed)
+    stable = "stability" in cset.names
+    proj = SigmaProjector(tmask, grid.area, grid.e3t[lv], targets, fixed, stable=stable)
     new_sig, n = proj(sig * tmask, tol, rounds)
     new_sig = np.where(tmask, new_sig, sig)  # land keeps its own value: no Newton step there
-    new_t, new_s = water_for(torch.as_tensor(new_sig), temp, sal, density)
+    new_t, new_s = temp, sal
+    if stable or targets:
+        new_t, new_s = water_for(torch.as_tensor(new_sig), temp, sal, density)
     keep = tmask == 0 if fixed is None else (tmask == 0) | fixed
-    if "ts" in cset.names:  # level-mean S exactly; level-mean T then follows from C1
-        s_target = cset.targets["ts"].numpy()[len(lv):]
-        new_t, new_s = match_salinity(torch.as_tensor(new_sig), new_t, new_s, s_target,
-                                      tmask * grid.area[None], ~keep, density)
+    if "ts" in cset.names:
+        # level-mean S exactly, along isopycnals; level-mean T then follows from C1, and when
+        # no density constraint ties T, it takes its own uniform shift per level
+        ts_target = cset.targets["ts"].numpy()
+        weights = tmask * grid.area[None]
+        new_t, new_s = match_salinity(torch.as_tensor(new_sig), new_t, new_s,
+                                      ts_target[len(lv):], weights, ~keep, density)
+        if not (stable or targets):
+            new_t = level_shift(new_t, ts_target[: len(lv)], weights, ~keep)
     new_t = np.where(keep, temp.numpy(), new_t.numpy()) * tmask
     new_s = np.where(keep, sal.numpy(), new_s.numpy()) * tmask
     max_dt = float(np.abs(new_t - temp.numpy()).max())
