@@ -50,8 +50,13 @@ def test_resume_with_other_levels_fails(tmp_path, small_files):
     train(tiny_config(db, mesh, out, steps=2), progress=False)
     with pytest.raises(ValueError, match="levels differ"):
         train(tiny_config(db, mesh, out, steps=4, levels=[0, 1]), resume=True, progress=False)
+    first = torch.load(out / "checkpoint.pt", weights_only=False)["seconds"]
     resumed = train(tiny_config(db, mesh, out, steps=4), resume=True, progress=False)
     assert resumed["steps"] == 4 and [h["step"] for h in resumed["history"]] == [2, 4]
+    # training time counts both segments, in the checkpoint and in the export
+    total = torch.load(out / "checkpoint.pt", weights_only=False)["seconds"]
+    assert total > first > 0
+    assert json.loads((out / "generator.json").read_text())["training"]["seconds"] >= total
 
 
 def test_nan_in_database_names_variable_and_state(tmp_path, small_files):

@@ -104,7 +104,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     ema = copy.deepcopy(net).requires_grad_(False)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=1e-4)
     gen = torch.Generator().manual_seed(cfg.seed)
-    step, history = 0, []
+    step, history, before = 0, [], 0.0  # before: training seconds of earlier segments
     ckpt = out / CHECKPOINT
     if resume and ckpt.is_file():
         state = torch.load(ckpt, weights_only=False)
@@ -118,6 +118,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         opt.load_state_dict(state["opt"])
         gen.set_state(state["rng"])
         step, history = state["step"], state["history"]
+        before = state.get("seconds", 0.0)
     n_params = sum(p.numel() for p in net.parameters())
     bar = None
     if progress:
@@ -151,6 +152,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         if step % cfg.ckpt_every == 0 or step == cfg.steps:
             state = {"net": net.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
                      "rng": gen.get_state(), "step": step, "history": history,
+                     "seconds": before + time.perf_counter() - t0,
                      "layout": layout.to_json(), "config": asdict(cfg)}
             atomic_write(ckpt, lambda p, s=state: torch.save(s, p))
     if bar is not None:
@@ -165,7 +167,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
              "training": {"config": {k: v for k, v in asdict(cfg).items()},
                           "history": history, "n_train_states": int(x_train.shape[0]),
                           "n_val_states": int(x_val.shape[0]),
-                          "seconds": time.perf_counter() - t0}}
+                          "seconds": before + time.perf_counter() - t0}}
     meta = export(out, ema, layout, density, sched, targets, model_config, extra=extra,
                   pt2=cfg.pt2)
     atomic_write(out / "history.json", lambda p: Path(p).write_text(json.dumps(history)))
