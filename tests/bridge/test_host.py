@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from nemoml.bridge.host import default_settings, run_host
+from nemoml.bridge.host import HostRun, default_settings, run_host
 
 from .conftest import requires_mpirun
 
@@ -25,6 +25,14 @@ def test_venv_found_without_path_or_pythonpath(hostdir):
     r = run_host(1, hostdir, host={"ln_selftest": False}, env=env)
     assert r.returncode == 0, r.output
     assert "STATE istate_tn" in r.output and "nemoml_host: done" in r.output
+
+
+def test_error_lines_survive_interleaved_rank_output():
+    """Another rank's unterminated stderr can precede the host's message on one line."""
+    out = ("LAYOUT 2 1\nImportError: broken installnemoml_host: nemoml_boot failed: no import\n"
+           "nemoml_host: stop: nemoml_boot failed\n")
+    assert HostRun(2, 2, out).error().splitlines() == [
+        "nemoml_host: nemoml_boot failed: no import", "nemoml_host: stop: nemoml_boot failed"]
 
 
 def _fails(r, *fragments):

@@ -29,8 +29,10 @@ class HostRun:
         return self.returncode == 0 and bool(self.checks) and all(self.checks.values())
 
     def error(self) -> str:
-        lines = [ln for ln in self.output.splitlines() if ln.startswith("nemoml_host:")]
-        return "\n".join(lines)
+        # mpirun merges the ranks' streams: another rank's unterminated stderr (a Python
+        # traceback) can land at the start of the host's line, so look for the tag anywhere
+        tag = "nemoml_host:"
+        return "\n".join(ln[ln.index(tag):] for ln in self.output.splitlines() if tag in ln)
 
 
 def mpirun_command(ranks: int) -> list[str]:
