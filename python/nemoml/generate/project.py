@@ -229,21 +229,22 @@ def project(x: torch.Tensor, cset: ConstraintSet, density, tol: float = 1e-6,
         sig = density.sigma0(temp, sal).numpy()
     targets = {n: cset.targets[n].numpy() for n in ("c1", "c2") if n in cset.names}
     stable = "stability" in cset.names
+    moves_sigma = stable or bool(targets)  # otherwise only T-S: sigma0 stays as sampled
     proj = SigmaProjector(tmask, grid.area, grid.e3t[lv], targets, fixed, stable=stable)
     new_sig, n = proj(sig * tmask, tol, rounds)
     new_sig = np.where(tmask, new_sig, sig)  # land keeps its own value: no Newton step there
     new_t, new_s = temp, sal
-    if stable or targets:
+    if moves_sigma:
         new_t, new_s = water_for(torch.as_tensor(new_sig), temp, sal, density)
     keep = tmask == 0 if fixed is None else (tmask == 0) | fixed
     if "ts" in cset.names:
         # level-mean S exactly, along isopycnals; level-mean T then follows from C1, and when
-        # no density constraint ties T, it takes its own uniform shift per level
+        # no density step ties T, it takes its own uniform shift per level
         ts_target = cset.targets["ts"].numpy()
         weights = tmask * grid.area[None]
         new_t, new_s = match_salinity(torch.as_tensor(new_sig), new_t, new_s,
                                       ts_target[len(lv):], weights, ~keep, density)
-        if not (stable or targets):
+        if not moves_sigma:
             new_t = level_shift(new_t, ts_target[: len(lv)], weights, ~keep)
     new_t = np.where(keep, temp.numpy(), new_t.numpy()) * tmask
     new_s = np.where(keep, sal.numpy(), new_s.numpy()) * tmask
