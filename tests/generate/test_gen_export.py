@@ -40,6 +40,7 @@ def test_metadata_is_complete(exported):
     assert meta["eos"]["name"] == "eos80"
     assert set(meta["targets"]) == {"c1", "c2", "ts", "stability"}
     assert meta["files"]["torchscript"] == "denoiser.ts"
+    assert meta["files"]["start"] == "start.npz" and load_generator(path).start is not None
 
 
 def test_targets_are_the_whole_database_means(exported):

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from nemoml.generate.schedule import Schedule, cosine_alpha_bar, timesteps
+from nemoml.generate.schedule import SNR_START, Schedule, cosine_alpha_bar
 
 from .helpers import gaussian_posterior_step
 
@@ -16,12 +16,29 @@ def test_cosine_schedule_matches_closed_form():
     assert (ab[1:] < ab[:-1]).all() and ab[-1] > 0
 
 
-def test_timesteps_cover_range():
-    assert timesteps(1000, 1000) == list(range(999, -1, -1))
-    ts = timesteps(1000, 50)
-    assert ts[0] == 999 and ts[-1] == 0 and len(ts) == 50
-    with pytest.raises(ValueError, match="steps"):
-        timesteps(1000, 0)
+def test_sampling_starts_at_the_snr_floor():
+    sched = Schedule(1000)
+    snr = lambda t: sched.ab(t) / (1 - sched.ab(t))  # noqa: E731
+    assert snr(sched.t_start) >= SNR_START > snr(sched.t_start + 1)
+    assert 900 < sched.t_start < 999  # the capped last betas are skipped, little else
+
+
+def test_timesteps_every_step_or_quadratic():
+    sched = Schedule(1000)
+    every = list(range(sched.t_start, -1, -1))
+    assert sched.timesteps() == every and sched.timesteps(1000) == every
+    for n in (2, 10, 50, 200):
+        ts = sched.timesteps(n)
+        assert len(ts) == n and ts[0] == sched.t_start and ts[-1] == 0
+        assert all(a > b for a, b in zip(ts, ts[1:], strict=False))
+    ts = sched.timesteps(50)[::-1]  # increasing
+    gaps = [b - a for a, b in zip(ts, ts[1:], strict=False)]
+    assert gaps[:3] == [1, 1, 2] and gaps[-1] > 30  # short steps near t = 0, long near noise
+    assert ts[25] == round(sched.t_start * (25 / 49) ** 2)
+    assert sched.timesteps(1) == [sched.t_start]
+    for bad in (0, 1001):
+        with pytest.raises(ValueError, match="steps"):
+            sched.timesteps(bad)
 
 
 def test_eta1_step_is_ddpm_posterior():

@@ -16,6 +16,7 @@ from nemoml.generate.generator import Generator
 from nemoml.generate.gridinfo import GridInfo
 from nemoml.generate.layout import Layout
 from nemoml.generate.schedule import Schedule
+from nemoml.generate.start import START_FILE, GaussianStart
 
 META = "generator.json"
 TS_FILE = "denoiser.ts"
@@ -49,8 +50,10 @@ def _example(layout: Layout):
 
 def export(out_dir, net: torch.nn.Module, layout: Layout, density: Density, schedule: Schedule,
            targets: dict, model_config: dict, duals: dict | None = None,
-           extra: dict | None = None, pt2: bool = True) -> Path:
-    """Write ``denoiser.ts`` (+ ``denoiser.pt2``) and ``generator.json`` into ``out_dir``."""
+           extra: dict | None = None, pt2: bool = True, start: GaussianStart | None = None,
+           ) -> Path:
+    """Write ``denoiser.ts`` (+ ``denoiser.pt2``), ``start.npz`` and ``generator.json`` into
+    ``out_dir``."""
     out_dir = Path(out_dir)
     net = net.eval().float()
     example = _example(layout)
@@ -68,6 +71,9 @@ def export(out_dir, net: torch.nn.Module, layout: Layout, density: Density, sche
             files["pt2"] = PT2_FILE
         except Exception as err:  # noqa: BLE001 - .pt2 is optional; TorchScript always works
             files["pt2_error"] = f"{type(err).__name__}: {err}"[:300]
+    if start is not None:
+        atomic_write(out_dir / START_FILE, lambda p: start.save(p))
+        files["start"] = START_FILE
     meta = {
         "format": FORMAT,
         "files": files,
@@ -130,8 +136,14 @@ def load_generator(path, prefer: str = "torchscript") -> Generator:
     grid = GridInfo.from_json(meta["grid"])
     layout = Layout.from_json(meta["layout"], grid)
     sched = meta["schedule"]
+    start = None
+    if "start" in files:
+        start_file = meta_path.parent / files["start"]
+        if not start_file.is_file():
+            raise FileNotFoundError(f"{meta_path}: start file {start_file} is missing")
+        start = GaussianStart.load(start_file)
     return Generator(
         net, layout, Schedule(sched["n_train"], sched["s"]),
         Density(meta["eos"]["name"], meta["eos"].get("params") or {}),
-        meta["targets"], meta.get("duals"), meta["model"].get("clip", 6.0), meta,
+        meta["targets"], meta.get("duals"), meta["model"].get("clip", 6.0), meta, start,
     )

@@ -10,7 +10,8 @@ from nemoml.generate.density import Density
 from nemoml.generate.guidance import DualState, guidance_shift, identity_gain
 from nemoml.generate.layout import Layout
 from nemoml.generate.project import project
-from nemoml.generate.schedule import Schedule, timesteps
+from nemoml.generate.schedule import Schedule
+from nemoml.generate.start import GaussianStart
 
 SAMPLERS = ("ddpm", "ddim")
 # stochastic DDIM by default: with eta = 0 the 50-step sampler leaves states twice as variable
@@ -45,10 +46,14 @@ class Generator:
         Calibrated duals keyed by ``dual_key``.
     clip : float
         Bound on the normalised denoised estimate (``clip_sample``).
+    start : GaussianStart, optional
+        The database's mean and leading modes for the first state (``start.py``); without
+        it sampling starts from pure noise at ``t_start``.
     """
 
     def __init__(self, net, layout: Layout, schedule: Schedule, density: Density,
-                 targets: dict, duals: dict | None = None, clip: float = 6.0, meta=None):
+                 targets: dict, duals: dict | None = None, clip: float = 6.0, meta=None,
+                 start: GaussianStart | None = None):
         self.net = net
         self.layout = layout
         self.schedule = schedule
@@ -57,6 +62,7 @@ class Generator:
         self.duals = dict(duals or {})
         self.clip = clip
         self.meta = meta or {}
+        self.start = start
         self.last_duals: DualState | None = None  # per-state duals of the last sample()
         self.physics = Physics(layout, density)
         self.mask = layout.mask_tensor()
@@ -114,11 +120,9 @@ class Generator:
         batched convolutions)."""
         if sampler not in SAMPLERS:
             raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
-        if sampler == "ddpm":
-            steps = self.schedule.n_train if steps is None else steps
-        steps = 50 if steps is None else steps
+        steps = self._steps(sampler, steps)
         eta = DEFAULT_ETA if eta is None else eta
-        ts = timesteps(self.schedule.n_train, steps)
+        ts = self.schedule.timesteps(steps)
         out = []
         for start in range(0, n, batch_size):
             idx = range(start, min(n, start + batch_size))
@@ -131,8 +135,14 @@ class Generator:
         shape = (self.layout.channels, self.layout.height, self.layout.width)
         return torch.stack([torch.randn(shape, generator=g) for g in gens]) * self.mask
 
+    def _first(self, gens, t: int, condition) -> torch.Tensor:
+        noise = self._noise(gens)
+        if self.start is None:
+            return noise
+        return self.start.sample(gens, self.schedule.ab(t), noise, condition) * self.mask
+
     def _run_batch(self, gens, ts, eta, cset, lam, condition, progress) -> torch.Tensor:
-        x = self._noise(gens)
+        x = self._first(gens, ts[0], condition)
         guided = cset is not None and lam is not None and cset.size > 0 and bool(lam.any())
         y, m = condition if condition is not None else (None, None)
         steps = list(zip(ts, ts[1:] + [-1], strict=True))
@@ -162,9 +172,8 @@ class Generator:
         """Dual ascent between runs; stores the final duals for ``(constraints, sampler, steps)``
         unless ``targets`` override the training ones."""
         cset = self.constraint_set(constraints, targets)
-        if sampler == "ddpm":
-            steps = self.schedule.n_train if steps is None else steps
-        gain = identity_gain(self.schedule, timesteps(self.schedule.n_train, steps))
+        steps = self._steps(sampler, steps)
+        gain = identity_gain(self.schedule, self.schedule.timesteps(steps))
         state = DualState(cset, lam, gain)
         for r in range(rounds):
             x = self.run(n, seed + r, steps, sampler, eta, cset, state.current, progress=progress)
@@ -173,10 +182,14 @@ class Generator:
             self.duals[self._key(constraints, sampler, steps, eta)] = cset.split(state.best)
         return state
 
+    def _steps(self, sampler: str, steps: int | None) -> int:
+        """Requested steps, defaulting to every training step for DDPM and 50 for DDIM."""
+        if steps is not None:
+            return steps
+        return self.schedule.n_train if sampler == "ddpm" else 50
+
     def _key(self, constraints, sampler, steps, eta) -> str:
-        if sampler == "ddpm":
-            steps = self.schedule.n_train if steps is None else steps
-        steps = 50 if steps is None else steps
+        steps = self._steps(sampler, steps)
         return dual_key(constraints, sampler, steps, DEFAULT_ETA if eta is None else eta)
 
     def sample(self, n: int, seed: int = 0, constraints=(), condition: dict | None = None,
@@ -210,7 +223,7 @@ class Generator:
             ``T``, ``S`` (n, z, y, x) and ``SSH`` (n, y, x) (and ``U``, ``V``) in physical
             units, land = 0.
         """
-        steps = steps if steps is not None else (50 if sampler == "ddim" else None)
+        steps = self._steps(sampler, steps)
         cond = self.encode_condition(condition) if condition else None
         if not constraints:
             x = self.run(n, seed, steps, sampler, eta, None, None, cond, batch_size, progress)
@@ -226,7 +239,7 @@ class Generator:
             return self._finish(x, cset, cond)
         # per-state duals, warm-started from the calibrated ensemble duals: the same seeds are
         # re-drawn each round and every state keeps its best run
-        ts = timesteps(self.schedule.n_train, self.schedule.n_train if steps is None else steps)
+        ts = self.schedule.timesteps(steps)
         state = DualState(cset, lam, identity_gain(self.schedule, ts), per_state=True, rows=n)
         for _ in range(max(1, dual_rounds)):
             x = self.run(n, seed, steps, sampler, eta, cset, state.current, cond, batch_size,

@@ -18,6 +18,7 @@ from nemoml.generate.export import atomic_write, export
 from nemoml.generate.gridinfo import GridInfo
 from nemoml.generate.layout import Layout
 from nemoml.generate.schedule import Schedule
+from nemoml.generate.start import GaussianStart
 from nemoml.generate.unet import UNet
 
 CHECKPOINT = "checkpoint.pt"
@@ -160,7 +161,10 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     density = Density(cfg.eos, cfg.eos_params)
     # Targets are the database's profile: the validation states are part of it, and the deep
     # ocean drifts, so a training-split mean would leave a floor under every C1 residual.
-    targets = default_targets(Physics(layout, density), torch.cat([x_train, x_val]))
+    database = torch.cat([x_train, x_val])
+    targets = default_targets(Physics(layout, density), database)
+    ab = sched.ab(sched.t_start)
+    start = GaussianStart.fit(database, mask, ab / (1 - ab))
     model_config = {"base": cfg.base, "mults": list(cfg.mults), "blocks": cfg.blocks,
                     "parameters": n_params, "clip": cfg.clip}
     extra = {"reference": _reference_card(grid, density, train_set.fields),
@@ -169,6 +173,6 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
                           "n_val_states": int(x_val.shape[0]),
                           "seconds": before + time.perf_counter() - t0}}
     meta = export(out, ema, layout, density, sched, targets, model_config, extra=extra,
-                  pt2=cfg.pt2)
+                  pt2=cfg.pt2, start=start)
     atomic_write(out / "history.json", lambda p: Path(p).write_text(json.dumps(history)))
     return {"export": str(meta), "steps": step, "history": history, "parameters": n_params}
