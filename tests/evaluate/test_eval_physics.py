@@ -144,3 +144,19 @@ def test_cli_on_gyre(tmp_path, capsys):
     with pytest.raises(ValueError, match="short.nc: thetao has 5 levels but the model has 31"):
         main(["evaluate", "--mesh-mask", str(gyre / "mesh_mask.nc"), "--reference",
               str(tmp_path / "short.nc"), "--out", str(tmp_path)])
+
+
+def test_spread_check_compares_a_constrained_set_with_the_data_under_its_constraints():
+    from nemoml.evaluate.report import SPREADS, checks
+
+    def entry(spread: float) -> dict:
+        box = {"mean": 1.0, "std": 0.1}
+        return {"inversion_pct_1e-05": {"mean": 0.0}, "bw_T": box, "bw_S": box, "dw_T": box,
+                "dw_S": box, "c1_bias": 0.0, **dict.fromkeys(SPREADS, spread)}
+
+    summary = {"Data": entry(1.6), "C1": entry(0.4)}
+    assert not checks(summary, "Data", None)["C1"]["spread"]  # 0.4 < half of 1.6
+    under = {"C1": dict.fromkeys(SPREADS, 0.36)}  # what C1 leaves of the data's own spread
+    result = checks(summary, "Data", None, under)["C1"]
+    assert result["spread"] and result["pattern_spread"]
+    assert not checks(summary, "Data", None, {"C1": dict.fromkeys(SPREADS, 1.0)})["C1"]["spread"]

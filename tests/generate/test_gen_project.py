@@ -167,3 +167,14 @@ def test_salinity_targets_are_met_along_isopycnals():
                                    sig[:, wet].numpy(), rtol=0, atol=1e-10)
     assert (new_s[:, 0, 3, 3] == sal[:, 0, 3, 3]).all()
     assert (new_t[:, wet & free] > temp[:, wet & free]).all()  # saltier at equal density: warmer
+
+
+def test_constrain_moves_given_states_onto_the_constraints():
+    """``Generator.constrain``: the projection alone, on states that were not sampled."""
+    gen, grid, layout, density = _toy_generator()
+    states = gen.sample(5, seed=8, steps=10)
+    for names in (["c1"], ["ts"]):
+        cset = gen.constraint_set(names)
+        before = cset(layout.encode(states, dtype=np.float64))
+        after = cset(layout.encode(gen.constrain(states, names), dtype=np.float64))
+        assert float(before.abs().max()) > 1e-2 and float(after.abs().max()) <= 1e-5

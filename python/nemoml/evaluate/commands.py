@@ -43,27 +43,30 @@ def _evaluate(args) -> int:
     nz = grid.shape[0]
     ref = load_states(args.reference, ("T", "S"), nz=nz, min_year=args.min_year,
                       max_year=args.max_year)
-    sets = {args.reference_name: ref.fields}
+    sets, under = {args.reference_name: ref.fields}, {}
     for spec in args.set:
         name, sep, path = spec.partition("=")
         if not sep:
             raise ValueError(f"--set expects NAME=FILE, got {spec!r}")
         sets[name] = load_states(path, ("T", "S"), nz=nz).fields
     if args.generate:
-        sets.update(_generated(args))
+        generated, under = _generated(args)
+        sets.update(generated)
     card = ReportCard(grid, args.eos, ref.fields, args.depth_box)
     result = write_report(card, sets, args.out, plots=not args.no_plots,
-                          free=args.unconstrained)
+                          free=args.unconstrained, data_under=under)
     print(result["table"])
     print(json.dumps({"files": result["files"]}))
     return 0
 
 
-def _generated(args) -> dict:
-    """Sample each ``--generate`` set and keep it as an ensemble file beside the report."""
+def _generated(args) -> tuple[dict, dict]:
+    """Sample each ``--generate`` set and keep it as an ensemble file beside the report; also
+    the reference states moved onto each set's constraints (the spread each set can keep)."""
     from pathlib import Path
 
     from nemoml.generate import load_generator
+    from nemoml.generate.data import load_states
     from nemoml.generate.sampling_io import write_ensemble
 
     if args.generator is None:
@@ -71,7 +74,9 @@ def _generated(args) -> dict:
     gen = load_generator(args.generator)
     if gen.density.eos != args.eos:
         raise ValueError(f"generator uses EOS {gen.density.eos!r}, --eos is {args.eos!r}")
-    sets = {}
+    reference = load_states(args.reference, gen.layout.variables, nz=gen.layout.grid.shape[0],
+                            min_year=args.min_year, max_year=args.max_year).fields
+    sets, under = {}, {}
     for spec in args.generate:
         name, sep, cons = spec.partition("=")
         if not sep:
@@ -82,4 +87,6 @@ def _generated(args) -> dict:
         write_ensemble(Path(args.out) / f"set_{safe}.nc", fields,
                        {"constraints": cons or "none", "seed": args.seed})
         sets[name] = fields
-    return sets
+        if names:
+            under[name] = gen.constrain(reference, names)
+    return sets, under

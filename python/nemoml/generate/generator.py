@@ -248,6 +248,12 @@ class Generator:
         self.last_duals = state
         return self._finish(state.best_x, cset, cond)
 
+    def constrain(self, fields: dict, constraints) -> dict:
+        """``fields`` moved onto ``constraints`` by the final projection alone, no sampling:
+        what the constraints leave of a set of states (the report card's spread reference)."""
+        cset = self.constraint_set(constraints)
+        return self._finish(self.layout.encode(fields, "states"), cset, None)
+
     def _finish(self, x: torch.Tensor, cset: ConstraintSet, cond) -> dict:
         if not cset.names:
             return self.layout.decode(x)
