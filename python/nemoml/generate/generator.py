@@ -14,8 +14,8 @@ from nemoml.generate.schedule import Schedule
 from nemoml.generate.start import GaussianStart
 
 SAMPLERS = ("ddpm", "ddim")
-# stochastic DDIM by default: with eta = 0 the 50-step sampler leaves states twice as variable
-# as DDPM-1000's, with eta = 1 its spread and biases match DDPM's within sampling noise
+# stochastic DDIM by default: with eta = 1 DDIM-50's figures are within 5.5 % of DDPM-1000's,
+# with eta = 0 within 6.4 % (192 states; docs/generator.md, "Samplers")
 DEFAULT_ETA = 1.0
 
 
