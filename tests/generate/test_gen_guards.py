@@ -96,6 +96,9 @@ def test_corrupt_or_incomplete_export(tmp_path, small_files):
     _, mesh, db = small_files
     out = tmp_path / "m"
     train(tiny_config(db, mesh, out), progress=False)
+    (out / "start.npz").write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(ValueError, match="corrupt start file .*start.npz"):
+        load_generator(out)
     (out / "start.npz").unlink()
     with pytest.raises(FileNotFoundError, match="start file .*start.npz is missing"):
         load_generator(out)

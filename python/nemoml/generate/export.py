@@ -7,6 +7,7 @@ import json
 import os
 import tempfile
 import warnings
+import zipfile
 from pathlib import Path
 
 import torch
@@ -141,7 +142,10 @@ def load_generator(path, prefer: str = "torchscript") -> Generator:
         start_file = meta_path.parent / files["start"]
         if not start_file.is_file():
             raise FileNotFoundError(f"{meta_path}: start file {start_file} is missing")
-        start = GaussianStart.load(start_file)
+        try:
+            start = GaussianStart.load(start_file)
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as err:
+            raise ValueError(f"{meta_path}: corrupt start file {start_file} ({err})") from err
     return Generator(
         net, layout, Schedule(sched["n_train"], sched["s"]),
         Density(meta["eos"]["name"], meta["eos"].get("params") or {}),
