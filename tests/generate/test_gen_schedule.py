@@ -18,8 +18,8 @@ def test_cosine_schedule_matches_closed_form():
 
 def test_sampling_starts_at_the_snr_floor():
     sched = Schedule(1000)
-    snr = lambda t: sched.ab(t) / (1 - sched.ab(t))  # noqa: E731
-    assert snr(sched.t_start) >= SNR_START > snr(sched.t_start + 1)
+    assert sched.snr(sched.t_start) >= SNR_START > sched.snr(sched.t_start + 1)
+    assert sched.snr(500) == pytest.approx(sched.ab(500) / (1 - sched.ab(500)))
     assert 900 < sched.t_start < 999  # the capped last betas are skipped, little else
 
 

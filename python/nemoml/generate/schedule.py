@@ -72,6 +72,10 @@ class Schedule:
     def ab(self, t: int) -> float:
         return 1.0 if t < 0 else float(self.alpha_bar[t])
 
+    def snr(self, t: int) -> float:
+        """Signal-to-noise ratio alpha_bar / (1 - alpha_bar) at step ``t``."""
+        return self.ab(t) / (1 - self.ab(t))
+
     def x0_from_eps(self, x_t: torch.Tensor, eps: torch.Tensor, t: int) -> torch.Tensor:
         ab = self.ab(t)
         return (x_t - math.sqrt(1 - ab) * eps) / math.sqrt(ab)

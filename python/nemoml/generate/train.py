@@ -163,8 +163,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     # ocean drifts, so a training-split mean would leave a floor under every C1 residual.
     database = torch.cat([x_train, x_val])
     targets = default_targets(Physics(layout, density), database)
-    ab = sched.ab(sched.t_start)
-    start = GaussianStart.fit(database, mask, ab / (1 - ab))
+    start = GaussianStart.fit(database, mask, sched.snr(sched.t_start))
     model_config = {"base": cfg.base, "mults": list(cfg.mults), "blocks": cfg.blocks,
                     "parameters": n_params, "clip": cfg.clip}
     extra = {"reference": _reference_card(grid, density, train_set.fields),
