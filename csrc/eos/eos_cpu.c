@@ -32,6 +32,16 @@ int32_t nemoml_eos_threads(void) {
 #endif
 }
 
+int32_t nemoml_eos_set_threads(int32_t nthreads) {
+  int32_t before = nemoml_eos_threads();
+#ifdef _OPENMP
+  if (nthreads > 0) omp_set_num_threads((int)nthreads);
+#else
+  (void)nthreads;
+#endif
+  return before;
+}
+
 #define NEMOML_REAL double
 #define NEMOML_SFX f64
 #include "eos_cpu_t.h"

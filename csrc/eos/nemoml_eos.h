@@ -77,6 +77,9 @@ int64_t nemoml_eos_sigma0_profiles_f32(const nemoml_eos_params *p, int64_t nout,
                                        const float *mask, double *mean, double *diff);
 /* number of OpenMP threads the CPU kernels use */
 int32_t nemoml_eos_threads(void);
+/* set the number of OpenMP threads of later calls from this thread (nthreads > 0), return the
+ * previous number (benchmarks time one thread against the default) */
+int32_t nemoml_eos_set_threads(int32_t nthreads);
 
 /* ---- CUDA (libnemoml_eos_cuda): same kernels on device pointers, async on a stream ---- */
 /* number of usable CUDA devices; 0 when there is no driver or no device (never aborts) */

@@ -35,7 +35,7 @@ int64_t nemoml_eos_sigma0_profiles_{s}(const nemoml_eos_params *, int64_t, int64
 """
         for s, t in (("f64", "double"), ("f32", "float"))
     )
-    + "int32_t nemoml_eos_threads(void);"
+    + "int32_t nemoml_eos_threads(void);\nint32_t nemoml_eos_set_threads(int32_t);"
 )
 _CUDA = (
     "int32_t nemoml_eos_cuda_device_count(void);\nconst char *nemoml_eos_cuda_last_error(void);\n"

@@ -4,7 +4,10 @@ and the memory-bandwidth floor measured in the same run.
 The C kernels are timed on preallocated outputs (``rhd`` in the lean layout: T, S, one depth
 per level, write rd = 24 B/pt in f64). The floor is those bytes over the bandwidth of a large
 copy (read + write counted, best of numpy and torch's threaded copy). Every figure is the best
-of a few repetitions. ``c_f64_compute_share`` near 1 means the kernel is bound by arithmetic,
+of a few repetitions, all variants timed round-robin. ``gsw.rho`` runs on one thread and gets
+depth as a 3D array: ``speedup_vs_gsw_f64`` compares it with the C kernel on the same inputs
+(3D depth, one output) on the library's OpenMP threads, ``speedup_vs_gsw_f64_1thread`` with the
+same kernel on one thread. ``c_f64_compute_share`` near 1 means the kernel is bound by arithmetic,
 not memory, on this machine (then ``bandwidth_fraction_*`` stays below 1 however lean the
 layout).
 """
@@ -71,6 +74,22 @@ def _c_kernel(T, S, z, nz, zfull=False, mask=None, rhop=False):
         return kernel(p, rows, nz, n, *args)
 
     return call
+
+
+def _one_thread(call):
+    """``call`` run on one OpenMP thread (the library's default restored after)."""
+    from nemoml.eos import _lib
+
+    lib = _lib.cpu()[1]
+
+    def one():
+        before = lib.nemoml_eos_set_threads(1)
+        try:
+            return call()
+        finally:
+            lib.nemoml_eos_set_threads(before)
+
+    return one
 
 
 def _copy(n: int) -> dict:
@@ -143,6 +162,9 @@ def run(args) -> dict:
         "gsw_rho": functools.partial(gsw.rho, S, T, p3),
         "gsw_sigma0": functools.partial(gsw.sigma0, S, T),
         "c_f64": _c_kernel(T, S, z, nz),
+        "c_f64_1thread": _one_thread(_c_kernel(T, S, z, nz)),
+        "c_f64_p3d": _c_kernel(T, S, p3, nz, zfull=True),
+        "c_f64_p3d_1thread": _one_thread(_c_kernel(T, S, p3, nz, zfull=True)),
         "c_f64_nemo_layout": _c_kernel(T, S, p3, nz, zfull=True, mask=np.ones_like(T), rhop=True),
         "c_f32": _c_kernel(T32, S32, z32, nz),
         **_copy(n),
@@ -162,7 +184,12 @@ def run(args) -> dict:
         floor = LEAN_BYTES[prec] / bw
         res[f"floor_{prec}_ns"] = floor
         res[f"bandwidth_fraction_{prec}"] = floor / res[f"c_{prec}_ns"]
-    res["speedup_vs_gsw_f64"] = res["gsw_rho_ns"] / res["c_f64_ns"]
+    # like with like: gsw's inputs (3D depth), on the library's threads and on one
+    res["threads_gsw"] = 1
+    res["speedup_vs_gsw_f64"] = res["gsw_rho_ns"] / res["c_f64_p3d_ns"]
+    res["speedup_vs_gsw_f64_1thread"] = res["gsw_rho_ns"] / res["c_f64_p3d_1thread_ns"]
+    res["speedup_vs_gsw_f64_lean"] = res["gsw_rho_ns"] / res["c_f64_ns"]
+    res["thread_scaling_c_f64"] = res["c_f64_1thread_ns"] / res["c_f64_ns"]
     res["speedup_f32_vs_f64"] = res["c_f64_ns"] / res["c_f32_ns"]
 
     res.update(_torch(n // 20 if not quick else n // 10, reps, compile_too=not quick))
