@@ -88,8 +88,12 @@ def test_bench_quick_json(capsys):
     assert cli.main(["bench", "da", "--json", "--quick"]) == 0
     out = json.loads(capsys.readouterr().out)
     for key in ("rmse_ratio_4dvarnet_vs_oi", "lambda_x_4dvarnet", "lambda_x_oi",
-                "seconds_per_window_4dvarnet", "seconds_per_window_oi"):
+                "seconds_per_window_4dvarnet", "seconds_per_window_oi",
+                "rmse_4dvarnet_inline", "rmse_background", "rmse_ratio_4dvarnet_inline_vs_oi"):
         assert np.isfinite(out[key]) and out[key] > 0
+    # the inline row is scored from a background, not as the offline centre day
+    assert out["rmse_4dvarnet_inline"] != out["rmse_4dvarnet_centre_day"]
+    assert out["rmse_4dvarnet_inline"] < out["rmse_background"]
 
 
 @pytest.mark.skipif(not (SHARED / "data/qg/qg_ssh.nc").is_file(), reason="../shared absent")

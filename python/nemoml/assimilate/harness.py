@@ -1,7 +1,8 @@
 """One harness for OI, 4DVar and 4DVarNet on the same OSSE data, scored with DC-2020a metrics.
 
 Every method maps the same days of the held-out year: 4DVarNet blends the windows centred on
-each day with triangular weights (inline use keeps the centre day only); 4DVar, whose
+each day with triangular weights (``map_inline`` scores it as NEMO runs it: from a stale
+background, centre day only); 4DVar, whose
 iterations are costly, keeps whole windows tiling the period; OI maps blocks of days from the
 observations within +/- ``halo_days``.
 """
@@ -75,6 +76,34 @@ def map_blocks(scn: Osse, days: np.ndarray, n_t: int, solve, batch: int = 8) -> 
             sel = (days >= j) & (days < j + n_t)
             out[sel] = a[days[sel] - j]
     return out
+
+
+BACKGROUND_LAG_DAYS = 5  # the inline background: the truth this many days before the centre day
+
+
+def map_inline(scn: Osse, days: np.ndarray, solver, lag: int = BACKGROUND_LAG_DAYS,
+               batch: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Centre-day analyses (metres) of ``days`` made as the inline hook makes them, and their
+    backgrounds.
+
+    The background is the truth ``lag`` days before the centre day, held over the window (the
+    persistence NEMO's state gives at asm_inc_init); the exported ``solver``
+    (:func:`nemoml.assimilate.load_solver`) starts from it and the analysis is the background
+    plus the solver's increment at the centre day.
+    """
+    n_t, c = solver.window, int(solver.meta["centre_index"])
+    if days.min() - lag < 0 or days.min() - c < 0 or days.max() - c + n_t > scn.obs.shape[0]:
+        raise ValueError(f"days {days.min()}..{days.max()} need {lag} days of background and a "
+                         f"whole {n_t}-day window inside the record")
+    out = np.empty((days.size, *scn.truth.ssh.shape[1:]), dtype=np.float32)
+    bkg = scn.truth.ssh[days - lag].astype(np.float32)
+    for i in range(0, days.size, batch):
+        s = days[i: i + batch] - c
+        obs = np.nan_to_num(np.stack([scn.obs[j: j + n_t] for j in s]))
+        mask = np.stack([scn.mask[j: j + n_t] for j in s])
+        b = np.repeat(bkg[i: i + batch, None], n_t, axis=1)
+        out[i: i + s.size] = bkg[i: i + batch] + solver.increment(b, obs, mask)
+    return out, bkg
 
 
 def map_oi(scn: Osse, days: np.ndarray, cfg: OIConfig, block: int = 15) -> np.ndarray:
