@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
+import glob
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 SHARED = Path(__file__).resolve().parents[2] / "../shared"
+
+
+def cuda_device_present() -> bool:
+    """Whether this machine has an NVIDIA GPU, asked of the driver's files, not of our library
+    (so a CUDA build that fails to load is a failure, not a skip)."""
+    return bool(glob.glob("/dev/nvidia[0-9]*") or glob.glob("/proc/driver/nvidia/gpus/*"))
+
+
+@pytest.fixture
+def cuda():
+    """Skips when the machine has no GPU; with one, the CUDA kernels must be built and usable
+    (``backend="cuda"`` would otherwise fall back to the CPU and compare the CPU with itself)."""
+    if not cuda_device_present():
+        pytest.skip("no CUDA device on this machine")
+    import nemoml.eos as eos
+    from nemoml.eos import _lib
+
+    _lib.cuda.cache_clear()
+    assert eos.gpu_available(), (
+        "a GPU is present but libnemoml_eos_cuda is not usable (see the nemoml.eos log line)"
+        + ("" if shutil.which("nvcc") else "; no nvcc on PATH at build time?")
+    )
 
 
 @pytest.fixture(scope="session")

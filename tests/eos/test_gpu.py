@@ -24,11 +24,30 @@ def test_backend_auto_falls_back_or_uses_gpu(caplog, ocean):
     np.testing.assert_array_equal(rd, eos.rhd(T, S, z, EOS("teos10")))
 
 
+def test_a_built_cuda_library_loads():
+    """A CUDA library that was built must load (even without a GPU): a broken build fails here
+    instead of falling back to the CPU in silence."""
+    import shutil
+
+    from nemoml import _paths
+
+    path = _paths.libdir() / "libnemoml_eos_cuda.so"
+    if not path.is_file():
+        assert shutil.which("nvcc") is None, f"nvcc is on PATH but {path} was not built"
+        return
+    _, lib = _lib._dlopen(path.name)  # raises OSError on a broken build
+    assert lib.nemoml_eos_cuda_device_count() >= 0
+
+
 @pytest.mark.gpu
-@pytest.mark.skipif(not eos.gpu_available(), reason="no usable CUDA device")
+def test_a_gpu_means_the_cuda_kernels_run(cuda):
+    assert eos.gpu_available()
+
+
+@pytest.mark.gpu
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_cuda_equals_cpu(kind, dtype, ocean):
+def test_cuda_equals_cpu(kind, dtype, ocean, cuda):
     S, T, z = (a.astype(dtype) for a in ocean)
     T3, S3 = T[:49_500].reshape(5, 90, 110), S[:49_500].reshape(5, 90, 110)
     lev = np.array([5.0, 100.0, 1000.0, 3000.0, 5000.0], dtype)
@@ -44,10 +63,9 @@ def test_cuda_equals_cpu(kind, dtype, ocean):
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(not eos.gpu_available(), reason="no usable CUDA device")
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_cuda_bn2_equals_cpu(kind, dtype, gyre):
+def test_cuda_bn2_equals_cpu(kind, dtype, gyre, cuda):
     T, S, tmask, zt = gyre
     wmask = tmask * np.concatenate([tmask[:1], tmask[:-1]])
     args = [a.astype(dtype) for a in (T, S, zt["gdept_1d"], zt["gdepw_1d"], zt["e3w_1d"], wmask)]

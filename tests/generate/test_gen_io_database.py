@@ -1,13 +1,12 @@
 """``train-generator`` reads databases built by the data layer (``nemoml.io``)."""
 
 import numpy as np
-import pytest
 
 from nemoml.generate.data import load_states, split_by_time
 
 
 def test_trains_on_an_io_database(shared, tmp_path):
-    io = pytest.importorskip("nemoml.io")
+    import nemoml.io as io
     from nemoml.generate.train import train
     from nemoml.grid import Grid
 

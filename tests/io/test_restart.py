@@ -102,10 +102,8 @@ def test_minimal_restarts_rk3_and_mlf(tmp_path, grid, state):
 
 
 def test_rhop_with_model_eos(tmp_path, grid, state):
-    eos = pytest.importorskip("nemoml.eos")
-    if not hasattr(eos, "rhop"):
-        pytest.skip("nemoml.eos.rhop not available yet")
-    gsw = pytest.importorskip("gsw")
+    import gsw
+
     out = write_restart(tmp_path / "mlf.nc", state, grid, scheme="mlf", eos="eos80")
     rhop = _raw(out, "rhop")
     assert (rhop[~grid.tmask] == 0).all()
@@ -127,7 +125,8 @@ def test_template_with_rhop_requires_eos(tmp_path, grid, state):
     assert not (tmp_path / "out.nc").exists()
     with pytest.raises(NemoFileError, match="MLF restart, 'rk3' asked"):
         write_restart(tmp_path / "out.nc", state, grid, template=tpl, scheme="rk3")
-    eos = pytest.importorskip("nemoml.eos")
+    import nemoml.eos as eos
+
     new = _perturbed(state, grid)
     out = write_restart(tmp_path / "out.nc", new, grid, template=tpl, eos="eos80")
     assert read_restart(out, grid, level="b").allclose(new)
