@@ -9,7 +9,8 @@ TESTS = Path(__file__).resolve().parent
 FORBIDDEN = {
     "importorskip": re.compile(r"importorskip\("),
     "skip on our library's GPU probe": re.compile(r"skip(if)?\([^)]*gpu_available"),
-    "skip when a module lacks a function": re.compile(r"if not hasattr\([^)]*\):\s*\n\s*pytest\.skip"),
+    "skip when a module lacks a function":
+        re.compile(r"if not hasattr\([^)]*\):\s*\n\s*pytest\.skip"),
 }
 
 
