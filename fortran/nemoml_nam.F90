@@ -38,6 +38,8 @@ MODULE nemoml_nam
    CHARACTER(len=256), PUBLIC ::   cn_nemoml_increments = ''        !: increments handler (advanced)
    INTEGER           , PUBLIC ::   nn_nemoml_date0      = 20000101  !: the host's initial date (not read:
    !                                                                !  NEMO sets it from nn_date0)
+   INTEGER           , PUBLIC ::   nn_nemoml_leapy      = 1         !: the host's calendar (not read:
+   !                                                                !  NEMO sets it from nn_leapy)
 
    NAMELIST/namnemoml/ ln_nemoml, ln_nemoml_istate, ln_nemoml_asm, cn_nemoml_generator,         &
       &                cn_nemoml_da, cn_nemoml_obs, cn_nemoml_sampler, nn_nemoml_steps,          &
@@ -71,6 +73,7 @@ CONTAINS
          &  // ckey( 'cn_nemoml_condition', cn_nemoml_condition ) // ckey( 'cn_nemoml_uv', cn_nemoml_uv )  &
          &  // ckey( 'cn_nemoml_device', cn_nemoml_device ) // ckey( 'cn_nemoml_rstout', cn_nemoml_rstout )&
          &  // ckey( 'cn_nemoml_incout', cn_nemoml_incout ) // ikey( 'nn_nemoml_date0', nn_nemoml_date0 ) &
+         &  // ikey( 'nn_nemoml_leapy', nn_nemoml_leapy )                                                 &
          &  // ikey( 'nn_nemoml_threads', nn_nemoml_threads )                                             &
          &  // ckey( 'cn_nemoml_models', cn_nemoml_models ) // ckey( 'cn_nemoml_istate', cn_nemoml_istate ) &
          &  // ckey( 'cn_nemoml_increments', cn_nemoml_increments )

@@ -65,6 +65,7 @@ CONTAINS
       ENDIF
       ! values are checked by nemoml_init, which returns a message naming the bad one
       nn_nemoml_date0 = nn_date0           ! dates of the increments record
+      nn_nemoml_leapy = nn_leapy           ! ... in the run's calendar
       CALL nemoml_boot( istat )
       IF( istat /= 0 )   CALL ctl_stop( 'STOP', 'nemoml_hooks_init: '//nemoml_error() )
       CALL nemoml_init( mpi_comm_oce,                                                          &

@@ -10,8 +10,6 @@ increments are zero: the solver maps sea-surface height only. NEMO's IAU then ap
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 import numpy as np
 
 from nemoml.bridge.hooks import Handler
@@ -74,9 +72,16 @@ def _write_increments(session, result: dict, path: str) -> None:
     state = State(T=result["t_bkginc"], S=result["s_bkginc"], U=result["u_bkginc"],
                   V=result["v_bkginc"], SSH=result["ssh_bkginc"])
     solver, _, _, day0 = session.cache["4dvarnet"]
-    start = datetime.strptime(str(session.settings.nn_nemoml_date0), "%Y%m%d")
-    write_increments(path, state, grid, start + timedelta(days=day0),
-                     start + timedelta(days=day0 + solver.window))
+    write_increments(path, state, grid, *increment_dates(session.settings, day0, solver.window))
+
+
+def increment_dates(settings, day0: float, window: int) -> tuple[float, float]:
+    """``z_inc_dateb``/``z_inc_datef`` of the window starting ``day0`` days after the host's
+    ``nn_date0``, in the host's calendar (``nn_leapy``: GYRE runs 360-day years from 10101)."""
+    from nemoml.io import nemo_add_days
+
+    date0, leapy = settings.nn_nemoml_date0, settings.nn_nemoml_leapy
+    return nemo_add_days(date0, day0, leapy), nemo_add_days(date0, day0 + window, leapy)
 
 
 HANDLER = Handler(run=_run, prepare=_prepare)

@@ -75,6 +75,7 @@ class Settings:
     cn_nemoml_rstout: str = ""            # also write the generated state as a NEMO restart
     cn_nemoml_incout: str = ""            # also write the increments as NEMO's increments file
     nn_nemoml_date0: int = 20000101       # the host's initial date (NEMO: nn_date0)
+    nn_nemoml_leapy: int = 1              # the host's calendar (NEMO: nn_leapy; 30 = 360-day)
     nn_nemoml_threads: int = 1            # torch threads per rank (one MPI rank per core)
     cn_nemoml_models: str = ""            # "name=path, name=path": loaded once at init
     cn_nemoml_istate: str = ""            # istate handler "kind:arg" (default: generator)
@@ -105,6 +106,10 @@ class Settings:
                 raise ValueError(f"{name} must be an integer >= 1, got {getattr(self, name)}")
         if self.nn_nemoml_seed < 0:
             raise ValueError(f"nn_nemoml_seed must be >= 0, got {self.nn_nemoml_seed}")
+        if self.cn_nemoml_incout:  # its dates: a bad calendar stops NEMO at init, not later
+            from nemoml.io import nemo_add_days
+
+            nemo_add_days(self.nn_nemoml_date0, 0.0, self.nn_nemoml_leapy)
         for name, allowed in CHOICES.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} = {getattr(self, name)!r}: choose one of "

@@ -5,6 +5,7 @@ from nemoml.io.database import Database, build_database, load_database
 from nemoml.io.increments import (
     Increments,
     check_increments_file,
+    nemo_add_days,
     nemo_date,
     read_increments,
     write_increments,
@@ -18,7 +19,8 @@ from nemoml.io.state import State
 
 __all__ = [
     "Database", "Increments", "NemoFileError", "State", "build_database",
-    "check_increments_file", "join_ranks", "load_database", "nemo_date", "rank_files",
+    "check_increments_file", "join_ranks", "load_database", "nemo_add_days", "nemo_date",
+    "rank_files",
     "read_collection", "read_increments", "read_restart", "restart_scheme", "split_ranks",
     "write_increments", "write_restart",
 ]
