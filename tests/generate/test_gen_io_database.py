@@ -33,3 +33,33 @@ def test_trains_on_an_io_database(shared, tmp_path):
     summary = train(tiny_config(db, gyre / "mesh_mask.nc", tmp_path / "m", steps=1,
                                 val_fraction=0.25), progress=False)
     assert summary["steps"] == 1
+
+
+def test_year_range_selects_states_of_an_io_database(shared, tmp_path):
+    """``build-db`` writes ``model_year`` (360-day GYRE years), so --min-year selects states;
+    a file without it refuses a year range instead of ignoring it."""
+    import netCDF4
+    import pytest
+
+    import nemoml.io as io
+    from nemoml.grid import Grid
+
+    gyre = shared / "data" / "gyre"
+    grid = Grid.from_mesh_mask(gyre / "mesh_mask.nc")
+    base = io.read_restart(gyre / "example_restart.nc", grid)
+    days = [0.0, 300.0, 360.0, 700.0, 725.0]  # years 1, 1, 2, 2, 3 of 360 days
+    for i, day in enumerate(days):
+        io.write_restart(tmp_path / f"r{i}.nc", base, grid,
+                         calendar={"kt": i, "ndastp": 10101, "adatrj": day}, rdt=14400.0)
+    db = io.build_database([tmp_path / f"r{i}.nc" for i in range(len(days))], tmp_path / "db.nc",
+                           grid, ["T", "S", "SSH"])
+    with netCDF4.Dataset(db) as ds:
+        assert ds["model_year"][:].tolist() == [1, 1, 2, 2, 3]
+    states = load_states(db, ("T", "S"), min_year=2)
+    np.testing.assert_allclose(states.time, [360.0, 700.0, 725.0])
+    assert load_states(db, ("T", "S"), min_year=2, max_year=2).time.tolist() == [360.0, 700.0]
+    with netCDF4.Dataset(db, "a") as ds:
+        ds.renameVariable("model_year", "year_of_something")
+    assert len(load_states(db, ("T", "S")).time) == 5  # no range asked: fine
+    with pytest.raises(ValueError, match="model_year"):
+        load_states(db, ("T", "S"), min_year=2)

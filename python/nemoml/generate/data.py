@@ -68,7 +68,11 @@ def load_states(path, variables=("T", "S", "SSH"), nz: int | None = None,
         ds.set_auto_mask(False)
         n_time = None
         keep = slice(None)
-        if "model_year" in ds.variables and (min_year is not None or max_year is not None):
+        if min_year is not None or max_year is not None:
+            if "model_year" not in ds.variables:
+                raise ValueError(f"{path}: --min-year/--max-year need a 'model_year' variable, "
+                                 "which this file lacks (rebuild it with `nemoml io build-db`, "
+                                 "which writes one, or drop the year range)")
             years = np.asarray(ds.variables["model_year"][:])
             ok = np.ones(len(years), bool)
             if min_year is not None:

@@ -143,6 +143,18 @@ def _check_fields(variables: Iterable[str]) -> tuple[str, ...]:
     return variables
 
 
+def model_years(time: np.ndarray, calendar: str) -> np.ndarray | None:
+    """The model year of each time (days since 0001-01-01 in ``calendar``), as ``model_year``
+    of the shared GYRE database (year 1 starts at day 0); None when a time is unknown."""
+    import cftime
+
+    time = np.asarray(time, dtype=np.float64)
+    if time.size == 0 or not np.isfinite(time).all():
+        return None
+    dates = cftime.num2date(time, DAYS_UNITS, calendar)
+    return np.array([d.year for d in np.atleast_1d(dates)], dtype=np.int32)
+
+
 def _write(tmp: Path, arrays: dict, time: np.ndarray, grid: Grid, sources: list[str],
            calendar: str) -> None:
     nz, ny, nx = grid.shape
@@ -154,6 +166,11 @@ def _write(tmp: Path, arrays: dict, time: np.ndarray, grid: Grid, sources: list[
         v = ds.createVariable("time", "f8", ("time",))
         v.units, v.calendar, v.standard_name = DAYS_UNITS, calendar, "time"
         v[:] = time
+        years = model_years(time, calendar)
+        if years is not None:  # what train-generator --min-year/--max-year select on
+            v = ds.createVariable("model_year", "i4", ("time",))
+            v.long_name, v.calendar = "model year of the state", calendar
+            v[:] = years
         v = ds.createVariable("z", "f4", ("z",))
         v.units, v.positive, v.axis, v.long_name = "m", "down", "Z", "depth of T levels"
         v[:] = grid.gdept_1d
