@@ -46,7 +46,7 @@ def test_assimilate_writes_the_increment_nemo_reads(files):
     tmp, truth, obs, bkg = files
     out = tmp / "assim_background_increments.nc"
     assert cli.main(["assimilate", "--obs", str(obs), "--background", str(bkg),
-                     "--day", str(DAY), "--out", str(out)]) == 0
+                     "--day", str(DAY), "--levels", "1", "--out", str(out)]) == 0
     inc = read_increments(out)
     assert np.allclose(inc.state.T, 0) and inc.state.SSH.shape == (64, 64)
     centre = DAY - 1095
@@ -59,20 +59,20 @@ def test_assimilate_writes_the_increment_nemo_reads(files):
 
 def test_assimilate_reports_bad_input(files):
     tmp, truth, obs, bkg = files
-    args = ["assimilate", "--obs", str(obs), "--background", str(bkg), "--out",
+    args = ["assimilate", "--obs", str(obs), "--background", str(bkg), "--levels", "1", "--out",
             str(tmp / "never.nc")]
     with pytest.raises(ValueError, match="lacks the window days"):
         cli.main([*args, "--day", "1101"])  # the window starts before the background
     nan_bkg = write_background(tmp / "nan.nc", truth, nan_day=DAY)
     with pytest.raises(ValueError, match="NaN"):
-        cli.main([*args[:3], "--background", str(nan_bkg), "--out", str(tmp / "never.nc"),
-                  "--day", str(DAY)])
+        cli.main([*args[:3], "--background", str(nan_bkg), "--levels", "1", "--out",
+                  str(tmp / "never.nc"), "--day", str(DAY)])
     moved = tmp / "moved.nc"
     moved.write_bytes(obs.read_bytes())
     with netCDF4.Dataset(moved, "a") as ds:
         ds["x"][:] = ds["x"][:] + 2000.0
     with pytest.raises(ValueError, match="outside the model grid"):
-        cli.main(["assimilate", "--obs", str(moved), "--background", str(bkg),
+        cli.main(["assimilate", "--obs", str(moved), "--background", str(bkg), "--levels", "1",
                   "--day", str(DAY), "--out", str(tmp / "never.nc")])
     assert not (tmp / "never.nc").exists()
 

@@ -33,7 +33,8 @@ def _assimilate(args: argparse.Namespace) -> int:
     from nemoml.assimilate.run import assimilate_file
 
     out = assimilate_file(args.model, args.obs, args.background, args.out, args.day,
-                          background_var=args.background_var)
+                          background_var=args.background_var, mesh_mask=args.mesh_mask,
+                          levels=args.levels)
     print(f"wrote {out}")
     return 0
 
@@ -85,6 +86,11 @@ def register(subparsers) -> None:
     p.add_argument("--background-var", default="zos")
     p.add_argument("--day", type=float, required=True, help="analysis day (window centre)")
     p.add_argument("--out", default="assim_background_increments.nc")
+    grid = p.add_mutually_exclusive_group(required=True)
+    grid.add_argument("--mesh-mask", default=None,
+                      help="the model's mesh_mask.nc: the file gets its jpk levels and masks")
+    grid.add_argument("--levels", type=int, default=None,
+                      help="without a mesh mask: jpk, on an all-ocean grid of the background")
     p.set_defaults(func=_assimilate)
 
     p = subparsers.add_parser("simulate-obs", help="fly nadir altimeters over the QG truth")

@@ -4,7 +4,9 @@ Inputs: a solver (exported folder, checkpoint, or the packaged demo model), an o
 (:mod:`nemoml.assimilate.obsfile`), and a background netCDF holding ``time`` (days), ``x``,
 ``y`` and an SSH variable (time, y, x) covering the window centred on the analysis day. The
 increment (analysis - background at the centre day) fills ``bckineta``; T, S, U and V
-increments are zero. The grid is one level of the background's shape.
+increments are zero. NEMO's ``asm_inc_init`` reads ``bckint/bckins/bckinu/bckinv`` on all
+``jpk`` levels, so the file takes the model's grid: a mesh mask (its levels and masks), or a
+level count on an all-ocean grid of the background's shape.
 """
 
 from __future__ import annotations
@@ -60,22 +62,44 @@ def nemo_date_of(day: float, origin: dt.datetime) -> float:
             + (d.hour * 10000 + d.minute * 100 + d.second) * 1e-6)
 
 
+def increments_grid(shape2d: tuple[int, int], mesh_mask=None, levels: int | None = None,
+                    source: str = "background"):
+    """The model grid the increments file is written on: ``mesh_mask`` (a NEMO mesh_mask.nc,
+    whose horizontal shape must be the background's) or ``levels`` all-ocean levels."""
+    from nemoml.grid import Grid
+
+    if (mesh_mask is None) == (levels is None):
+        raise ValueError("the increments file needs the model's levels (NEMO reads bckint on "
+                         "all jpk levels): give a mesh mask or a level count, not both")
+    if mesh_mask is not None:
+        grid = Grid.from_mesh_mask(mesh_mask)
+        if grid.shape[1:] != tuple(shape2d):
+            raise ValueError(f"{mesh_mask}: horizontal grid {grid.shape[1:]} is not the "
+                             f"background's {tuple(shape2d)}")
+        return grid
+    if levels < 1:
+        raise ValueError(f"levels must be >= 1, got {levels}")
+    e3t = np.ones(levels)
+    return Grid.from_arrays(np.ones((levels, *shape2d)), np.cumsum(e3t) - 0.5, e3t,
+                            source=source)
+
+
 def assimilate_file(model, obs_path, background_path, out, day: float,
                     background_var: str = "zos",
-                    origin: dt.datetime = dt.datetime(2000, 1, 1)) -> Path:
-    """Analyse the window centred on ``day`` and write the SSH increment for NEMO's IAU."""
-    from nemoml.grid import Grid
+                    origin: dt.datetime = dt.datetime(2000, 1, 1), *, mesh_mask=None,
+                    levels: int | None = None) -> Path:
+    """Analyse the window centred on ``day`` and write the SSH increment for NEMO's IAU, on
+    the model grid of ``mesh_mask`` or of ``levels`` levels (see :func:`increments_grid`)."""
     from nemoml.io import State, write_increments
 
     solver = solver_from(model)
     n_t = solver.window
     day0 = float(day) - solver.meta["centre_index"]
     bkg, x, y = read_background(background_path, background_var, day0, n_t)
+    grid = increments_grid((y.size, x.size), mesh_mask, levels, str(background_path))
     obs, mask = grid_obs(read_obs(obs_path), x, y, day0, n_t, str(obs_path))
     inc = solver.increment(bkg, obs, mask).astype(np.float64)
-    ny, nx = inc.shape
-    grid = Grid.from_arrays(np.ones((1, ny, nx)), [0.5], [1.0], source=str(background_path))
-    zero = np.zeros((1, ny, nx))
+    zero = np.zeros(grid.shape)
     state = State(T=zero, S=zero, U=zero, V=zero, SSH=inc, time=float(day))
     return write_increments(out, state, grid, nemo_date_of(day, origin),
                             nemo_date_of(day + 1, origin))
