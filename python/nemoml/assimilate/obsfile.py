@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from nemoml.grid._nc import default_mode
+
 FORMAT = "nemoml-obs-1"
 _VARS = ("time", "x", "y", "ssh", "satellite")
 
@@ -69,6 +71,7 @@ def write_obs(path: str | Path, obs: ObsPoints) -> Path:
                 var = ds.createVariable(name, dtype, ("obs",), zlib=True, complevel=4)
                 var.units = units
                 var[:] = getattr(obs, name)
+        os.chmod(tmp, default_mode())  # not mkstemp's 0600
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -106,12 +106,20 @@ def read_scalar(ds: netCDF4.Dataset, name: str) -> float | None:
     return float(np.asarray(ds.variables[name][...]).reshape(-1)[0])
 
 
+def default_mode() -> int:
+    """The mode a plain ``open(path, "w")`` gives a new file: 0666 less the process umask."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it over ``path`` only on success.
 
     A failed write (exception, bad input found halfway) leaves neither a partial file nor the
-    temporary behind, and an existing ``path`` untouched.
+    temporary behind, and an existing ``path`` untouched. The file gets the mode NEMO's own
+    files get (0666 less the umask), not mkstemp's 0600.
     """
     path = Path(path)
     if not path.parent.is_dir():
@@ -121,6 +129,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     tmp = Path(tmp)
     try:
         yield tmp
+        os.chmod(tmp, default_mode())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
