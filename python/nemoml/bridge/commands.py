@@ -15,9 +15,21 @@ def _selftest(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-def _config(args: argparse.Namespace) -> int:
-    from nemoml._paths import includedir, libdir
+# the packaged models, relative to nemoml/data: what the namelist's paths point at
+PACKAGED = {"generator": "generator", "solver": "qg/4dvarnet_qg64.pt"}
 
+
+def _config(args: argparse.Namespace) -> int:
+    from nemoml._paths import includedir, libdir, package_subdir
+
+    for name, rel in PACKAGED.items():
+        if getattr(args, name):
+            path = package_subdir("data") / rel
+            if not path.exists():
+                print(f"nemoml config: the packaged {name} is not installed ({path})")
+                return 1
+            print(path)
+            return 0
     lib = libdir()
     parts = []
     if args.fflags or not args.ldflags:
@@ -58,4 +70,8 @@ def register(sub) -> None:
     p.add_argument("--fflags", action="store_true", help="compile flags")
     p.add_argument("--ldflags", action="store_true", help="link flags")
     p.add_argument("--c", action="store_true", help="compile flags for a C host (nemoml.h)")
+    p.add_argument("--generator", action="store_true",
+                   help="print the packaged GYRE generator's directory (cn_nemoml_generator)")
+    p.add_argument("--solver", action="store_true",
+                   help="print the packaged QG 4DVarNet solver (cn_nemoml_da)")
     p.set_defaults(func=_config)
