@@ -31,6 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="directory for report.md/json and PNGs")
     p.add_argument("--no-plots", action="store_true")
     p.set_defaults(func=_evaluate)
+    from nemoml.evaluate.spinup_cli import register_spinup
+
+    register_spinup(sub)
 
 
 def _evaluate(args) -> int:
