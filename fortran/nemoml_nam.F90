@@ -28,7 +28,7 @@ MODULE nemoml_nam
    LOGICAL           , PUBLIC ::   ln_nemoml_ts         = .TRUE.    !: mean T and S profiles
    LOGICAL           , PUBLIC ::   ln_nemoml_stab       = .TRUE.    !: no density inversions
    CHARACTER(len=64) , PUBLIC ::   cn_nemoml_condition  = ''        !: '' or 'sst'
-   CHARACTER(len=16) , PUBLIC ::   cn_nemoml_uv         = 'zero'    !: 'zero' or 'generated'
+   CHARACTER(len=16) , PUBLIC ::   cn_nemoml_uv         = 'zero'    !: 'zero', 'generated', 'thermal_wind'
    CHARACTER(len=16) , PUBLIC ::   cn_nemoml_device     = 'cpu'     !: 'cpu', 'cuda', 'auto'
    CHARACTER(len=256), PUBLIC ::   cn_nemoml_rstout     = ''        !: also write the state here
    CHARACTER(len=256), PUBLIC ::   cn_nemoml_incout     = ''        !: also write the increments here

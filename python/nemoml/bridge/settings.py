@@ -47,7 +47,7 @@ def parse_settings(text: str) -> dict[str, Value]:
 CHOICES = {
     "cn_nemoml_sampler": ("ddim", "ddpm"),
     "cn_nemoml_condition": ("", "sst"),
-    "cn_nemoml_uv": ("zero", "generated"),
+    "cn_nemoml_uv": ("zero", "generated", "thermal_wind"),
     "cn_nemoml_device": ("cpu", "cuda", "auto"),
 }
 
@@ -70,7 +70,7 @@ class Settings:
     ln_nemoml_ts: bool = True
     ln_nemoml_stab: bool = True
     cn_nemoml_condition: str = ""         # "" or "sst": condition on the host's surface T
-    cn_nemoml_uv: str = "zero"            # initial velocities: "zero" or "generated"
+    cn_nemoml_uv: str = "zero"            # initial velocities: "zero", "generated", "thermal_wind"
     cn_nemoml_device: str = "cpu"
     cn_nemoml_rstout: str = ""            # also write the generated state as a NEMO restart
     cn_nemoml_incout: str = ""            # also write the increments as NEMO's increments file
