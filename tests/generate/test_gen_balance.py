@@ -1,15 +1,12 @@
 """Thermal-wind initial velocities: analytic SSH slope and density front, land, the equator,
-NEMO's own equilibrated GYRE velocities, and the istate handler."""
+and NEMO's own equilibrated GYRE velocities."""
 
 from __future__ import annotations
-
-from types import SimpleNamespace
 
 import netCDF4
 import numpy as np
 import pytest
 
-from nemoml.bridge.settings import Settings
 from nemoml.eos import EOS
 from nemoml.generate import balance
 from nemoml.generate.balance import GRAV, thermal_wind
@@ -126,47 +123,3 @@ def test_gyre_thermal_wind_matches_nemo_velocities():
         a, b = mine[mask], nemo[mask]
         assert np.corrcoef(a, b)[0, 1] > 0.95
         assert 0.75 < np.sqrt((a**2).mean() / (b**2).mean()) < 1.1
-
-
-@pytest.fixture(scope="module")
-def generator():
-    from nemoml.generate import load_generator
-    from nemoml.generate.bench import PACKAGED
-
-    if not (PACKAGED / "generator.json").is_file():
-        pytest.skip("packaged generator not built")
-    return load_generator(PACKAGED)
-
-
-def _session(uv: str, generator, surface: bool = True):
-    """The istate handler's view of a one-rank host on the GYRE mesh."""
-    grid = Grid.from_mesh_mask(gyre("mesh_mask.nc"))
-    shape = grid.shape
-    settings = Settings.from_text(f"ln_nemoml_istate = .true.\ncn_nemoml_generator = 'x'\n"
-                                  f"cn_nemoml_uv = '{uv}'\nnn_nemoml_steps = 4\n"
-                                  "ln_nemoml_c2 = .false.")
-    glob = {"e1t": grid.e1t, "e2t": grid.e2t, "gphit": grid.gphit} if surface else {}
-    return SimpleNamespace(
-        settings=settings, cache={"generator": generator}, grid={"jpk": shape[0]},
-        exchange=SimpleNamespace(shape2d=shape[1:]),
-        global_masks={"tmask": grid.tmask, "umask": grid.umask, "vmask": grid.vmask},
-        depths={"gdept_1d": grid.gdept_1d, "e3t_1d": grid.e3t_1d, "e3w_1d": grid.e3w_1d},
-        global_surface=glob), grid
-
-
-def test_istate_handler_thermal_wind(generator):
-    from nemoml.generate.hook import HANDLER
-
-    session, grid = _session("thermal_wind", generator)
-    outputs = {n: grid.shape for n in ("tn", "sn", "un", "vn")} | {"sshn": grid.shape[1:]}
-    inputs = {"tn": np.zeros(grid.shape), "sshn": np.zeros(grid.shape[1:])}
-    out = HANDLER.run(session, "", inputs, outputs)
-    u, v = thermal_wind(out["tn"], out["sn"], out["sshn"], grid, "eos80")
-    np.testing.assert_array_equal(out["un"], u)
-    np.testing.assert_array_equal(out["vn"], v)
-    assert np.isfinite(out["un"]).all() and np.abs(out["un"]).max() > 1e-3
-    zero = HANDLER.run(_session("zero", generator)[0], "", inputs, outputs)
-    assert not zero["un"].any() and not zero["vn"].any()
-    bare, _ = _session("thermal_wind", generator, surface=False)
-    with pytest.raises(ValueError, match="thermal_wind' needs the host to pass e1t, e2t"):
-        HANDLER.prepare(bare, "")

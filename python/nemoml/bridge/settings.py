@@ -65,6 +65,8 @@ class Settings:
     cn_nemoml_sampler: str = "ddim"
     nn_nemoml_steps: int = 50
     nn_nemoml_seed: int = 0
+    nn_nemoml_members: int = 1            # states sampled in one call (restarts ..._mNNN)
+    nn_nemoml_member: int = -1            # this run's ensemble member (seed + member); -1: none
     ln_nemoml_c1: bool = True
     ln_nemoml_c2: bool = True
     ln_nemoml_ts: bool = True
@@ -105,6 +107,7 @@ class Settings:
                 raise ValueError(f"{name} must be an integer >= 1, got {getattr(self, name)}")
         if self.nn_nemoml_seed < 0:
             raise ValueError(f"nn_nemoml_seed must be >= 0, got {self.nn_nemoml_seed}")
+        self._check_members()
         for name, allowed in CHOICES.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} = {getattr(self, name)!r}: choose one of "
@@ -115,6 +118,18 @@ class Settings:
                 self.cn_nemoml_da and self.cn_nemoml_obs):
             raise ValueError("ln_nemoml_asm = .true. needs cn_nemoml_da and cn_nemoml_obs")
         self.models()  # parse errors surface at init
+
+    def _check_members(self) -> None:
+        n, m = self.nn_nemoml_members, self.nn_nemoml_member
+        if n < 1:
+            raise ValueError(f"nn_nemoml_members must be an integer >= 1, got {n}")
+        if m < -1:
+            raise ValueError(f"nn_nemoml_member must be -1 (no ensemble) or >= 0, got {m}")
+        if n > 1 and not self.cn_nemoml_rstout:
+            raise ValueError(f"nn_nemoml_members = {n} needs cn_nemoml_rstout: the members are "
+                             "written as restarts <cn_nemoml_rstout>_mNNN.nc")
+        if n > 1 and m >= n:
+            raise ValueError(f"nn_nemoml_member = {m} is not one of the {n} members 0..{n - 1}")
 
     def hook_spec(self, hook: str) -> str:
         """The handler ("kind:argument") a hook runs, or "" when its switch is off."""

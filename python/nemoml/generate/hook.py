@@ -60,6 +60,38 @@ def _pad(field: np.ndarray, jpk: int) -> np.ndarray:
 
 
 def _run(session, argument: str, inputs: dict, outputs: dict) -> dict:
+    s = session.settings
+    members = members_to_sample(s)
+    for m in members:
+        state = _member(session, inputs, outputs, s.nn_nemoml_seed + max(m, 0))
+        if s.cn_nemoml_rstout:
+            _write_restart(session, state, member_path(s.cn_nemoml_rstout, m),
+                           session.cache["generator"])
+        if m == max(s.nn_nemoml_member, 0) or len(members) == 1:
+            mine = state
+    return {name: mine[name] for name in outputs}
+
+
+def members_to_sample(s) -> list[int]:
+    """Member indices of this call: 0..nn_nemoml_members-1, or the run's own member
+    (``nn_nemoml_member``, -1 outside an ensemble)."""
+    if s.nn_nemoml_members > 1:
+        return list(range(s.nn_nemoml_members))
+    return [s.nn_nemoml_member]
+
+
+def member_path(path: str, member: int) -> str:
+    """``GYRE_restart.nc`` -> ``GYRE_restart_m003.nc`` for member 3; unchanged for -1."""
+    if member < 0:
+        return path
+    stem, dot, ext = path.rpartition(".")
+    return f"{stem}_m{member:03d}.{ext}" if dot and "/" not in ext else f"{path}_m{member:03d}"
+
+
+def _member(session, inputs: dict, outputs: dict, seed: int) -> dict:
+    """One state: member m of an ensemble is the seed ``nn_nemoml_seed + m``, so it is the same
+    state whether sampled alone (``nn_nemoml_member``) or with the others
+    (``nn_nemoml_members``)."""
     gen = session.cache["generator"]
     s = session.settings
     nz = gen.layout.grid.shape[0]
@@ -69,7 +101,7 @@ def _run(session, argument: str, inputs: dict, outputs: dict) -> dict:
         observed = np.zeros((nz, *session.exchange.shape2d), bool)
         observed[0] = session.global_masks["tmask"][0]
         condition = {"T": (inputs["tn"][:nz], observed)}
-    sample = gen.sample(1, seed=s.nn_nemoml_seed, sampler=s.cn_nemoml_sampler,
+    sample = gen.sample(1, seed=seed, sampler=s.cn_nemoml_sampler,
                         steps=s.nn_nemoml_steps, condition=condition,
                         constraints=[c for flag, c in CONSTRAINT_SWITCHES if getattr(s, flag)])
     state = {"tn": _pad(sample["T"][0], jpk), "sn": _pad(sample["S"][0], jpk)}
@@ -81,9 +113,7 @@ def _run(session, argument: str, inputs: dict, outputs: dict) -> dict:
             state[name] = _pad(sample[var][0], jpk)
         elif s.cn_nemoml_uv == "zero":
             state[name] = np.zeros(outputs[name])
-    if s.cn_nemoml_rstout:
-        _write_restart(session, state, s.cn_nemoml_rstout, gen)
-    return {name: state[name] for name in outputs}
+    return state
 
 
 def host_grid(session):
