@@ -117,7 +117,7 @@ def figure(summary: dict, path) -> Path:
 
     from nemoml.generate.export import atomic_write
 
-    panels = (("T_mean", "volume-mean T (degC)"), ("drift", "dT (1e-3 degC/yr)"),
+    panels = (("T_mean", "volume-mean T (degC)"), ("drift", "|dT| (1e-3 degC/yr)"),
               ("SST_mean", "mean SST (degC)"), ("KE_mean", "mean KE (cm2/s2)"),
               ("psi_max", "max barotropic streamfunction (Sv)"),
               ("rms_T", "RMS T to reference (degC)"))
@@ -126,20 +126,24 @@ def figure(summary: dict, path) -> Path:
     for ax, (key, label) in zip(axes.ravel(), panels, strict=True):
         for name, r in summary["runs"].items():
             years = [row["year"] for row in r["years"]]
-            vals = [np.nan if row.get(key) is None else row[key] for row in r["years"]]
+            vals = np.array([np.nan if row.get(key) is None else row[key]
+                             for row in r["years"]])
+            vals = np.abs(vals) if key == "drift" else vals
             (line,) = ax.plot(years, vals, marker="." if len(years) < 30 else None, label=name)
             reach = r["years_to_drift_band"]
             if key == "drift" and reach is not None:
                 ax.axvline(reach, color=line.get_color(), ls=":", lw=1)
         if key == "drift":
-            ax.axhspan(-band, band, color="0.85", zorder=0)
-            ax.set_yscale("symlog", linthresh=band)
+            ax.set_yscale("log")
+            ax.set_ylim(bottom=band / 50)
+            ax.axhspan(band / 50, band, color="0.85", zorder=0)
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
     for ax in axes[-1]:
         ax.set_xlabel("model year")
     axes[0, 0].legend(fontsize=8)
-    fig.suptitle(f"spin-up; drift band +-{band:g}e-3 degC/yr (dotted: year it is reached)")
+    fig.suptitle(f"spin-up; drift band |dT| < {band:g}e-3 degC/yr shaded (dotted: the year "
+                 "from which it holds)")
     path = Path(path)
     atomic_write(path, lambda p: fig.savefig(p, dpi=90, bbox_inches="tight", format="png"))
     plt.close(fig)
