@@ -98,8 +98,10 @@ def locate(path: Path) -> tuple[str, list[Path]]:
             return "outputs", outputs
         raise NemoFileError(path, "holds no NEMO ocean restart (a file with tn and sn) and no "
                             "*_grid_T.nc output")
-    if not path.exists():
-        raise NemoFileError(path, "no such file or directory")
+    if not path.exists():  # NEMO's cn_ocerst_in spelling of a per-rank restart set
+        from nemoml.io import rank_files
+
+        return "restarts", [rank_files(path)[0]]
     if _is_ocean_restart(path):
         return "restarts", [path]
     return "states", [path]
