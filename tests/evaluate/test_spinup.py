@@ -135,6 +135,8 @@ def test_bad_runs_name_the_file(tmp_path, grid):
     empty.mkdir()
     with pytest.raises(NemoFileError, match="empty.*no NEMO ocean restart"):
         main(["spinup-report", str(empty), "--mesh-mask", str(gyre("mesh_mask.nc"))])
+    with pytest.raises(NemoFileError, match="nowhere.nc: no such run"):
+        main(["spinup-report", str(tmp_path / "nowhere.nc")])
     run, _ = _restart_run(tmp_path, grid, years=2)
     (run / "mesh_mask.nc").unlink()
     with pytest.raises(NemoFileError, match="run/mesh_mask.nc.*missing.*--mesh-mask"):

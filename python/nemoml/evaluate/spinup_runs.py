@@ -38,6 +38,8 @@ class RunData:
 
 def find_mesh_mask(run: Path, given: str | None) -> Path:
     """The mesh mask to use, joining per-rank files into a temporary global one if needed."""
+    if not run.exists() and not any(run.parent.glob(f"{run.name.removesuffix('.nc')}_[0-9]*")):
+        raise NemoFileError(run, "no such run: not a file, a directory or per-rank files")
     if given:
         path = Path(given)
         if not path.is_file():
