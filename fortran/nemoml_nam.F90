@@ -23,12 +23,14 @@ MODULE nemoml_nam
    CHARACTER(len=16) , PUBLIC ::   cn_nemoml_sampler    = 'ddim'    !: 'ddim' or 'ddpm'
    INTEGER           , PUBLIC ::   nn_nemoml_steps      = 50        !: sampler steps
    INTEGER           , PUBLIC ::   nn_nemoml_seed       = 0         !: sampling seed
+   INTEGER           , PUBLIC ::   nn_nemoml_members    = 1         !: states per call (restarts _mNNN)
+   INTEGER           , PUBLIC ::   nn_nemoml_member     = -1        !: this run's member (-1: none)
    LOGICAL           , PUBLIC ::   ln_nemoml_c1         = .TRUE.    !: C1, mean sigma0 profile
    LOGICAL           , PUBLIC ::   ln_nemoml_c2         = .TRUE.    !: C2, mean d(sigma0) profile
    LOGICAL           , PUBLIC ::   ln_nemoml_ts         = .TRUE.    !: mean T and S profiles
    LOGICAL           , PUBLIC ::   ln_nemoml_stab       = .TRUE.    !: no density inversions
    CHARACTER(len=64) , PUBLIC ::   cn_nemoml_condition  = ''        !: '' or 'sst'
-   CHARACTER(len=16) , PUBLIC ::   cn_nemoml_uv         = 'zero'    !: 'zero' or 'generated'
+   CHARACTER(len=16) , PUBLIC ::   cn_nemoml_uv         = 'zero'    !: 'zero', 'generated', 'thermal_wind'
    CHARACTER(len=16) , PUBLIC ::   cn_nemoml_device     = 'cpu'     !: 'cpu', 'cuda', 'auto'
    CHARACTER(len=256), PUBLIC ::   cn_nemoml_rstout     = ''        !: also write the state here
    CHARACTER(len=256), PUBLIC ::   cn_nemoml_incout     = ''        !: also write the increments here
@@ -46,7 +48,7 @@ MODULE nemoml_nam
       &                nn_nemoml_seed, ln_nemoml_c1, ln_nemoml_c2, ln_nemoml_ts, ln_nemoml_stab, &
       &                cn_nemoml_condition, cn_nemoml_uv, cn_nemoml_device, cn_nemoml_rstout,    &
       &                cn_nemoml_incout, nn_nemoml_threads, cn_nemoml_models, cn_nemoml_istate,  &
-      &                cn_nemoml_increments
+      &                cn_nemoml_increments, nn_nemoml_members, nn_nemoml_member
 
 CONTAINS
 
@@ -76,7 +78,8 @@ CONTAINS
          &  // ikey( 'nn_nemoml_leapy', nn_nemoml_leapy )                                                 &
          &  // ikey( 'nn_nemoml_threads', nn_nemoml_threads )                                             &
          &  // ckey( 'cn_nemoml_models', cn_nemoml_models ) // ckey( 'cn_nemoml_istate', cn_nemoml_istate ) &
-         &  // ckey( 'cn_nemoml_increments', cn_nemoml_increments )
+         &  // ckey( 'cn_nemoml_increments', cn_nemoml_increments )                                    &
+         &  // ikey( 'nn_nemoml_members', nn_nemoml_members ) // ikey( 'nn_nemoml_member', nn_nemoml_member )
    END FUNCTION nemoml_nam_settings
 
    FUNCTION lkey( cdkey, ldval ) RESULT( cdline )

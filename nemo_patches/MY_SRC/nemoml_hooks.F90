@@ -81,7 +81,8 @@ CONTAINS
          &                nemoml_field_of( 'glamt'   , glamt   , 'T', nemoml_in ),               &
          &                nemoml_field_of( 'gphit'   , gphit   , 'T', nemoml_in ),               &
          &                nemoml_field_of( 'e1t'     , e1t     , 'T', nemoml_in ),               &
-         &                nemoml_field_of( 'e2t'     , e2t     , 'T', nemoml_in ) ],             &
+         &                nemoml_field_of( 'e2t'     , e2t     , 'T', nemoml_in ),               &
+         &                nemoml_field_of( 'ff_t'    , ff_t    , 'T', nemoml_in ) ],             &
          &              nemoml_nam_settings(), istat )
       IF( istat /= 0 )   CALL ctl_stop( 'STOP', 'nemoml_hooks_init: '//nemoml_error() )
       IF(lwp) WRITE(numout,*) '   nemoml started on mpi_comm_oce'

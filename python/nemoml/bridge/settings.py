@@ -47,7 +47,7 @@ def parse_settings(text: str) -> dict[str, Value]:
 CHOICES = {
     "cn_nemoml_sampler": ("ddim", "ddpm"),
     "cn_nemoml_condition": ("", "sst"),
-    "cn_nemoml_uv": ("zero", "generated"),
+    "cn_nemoml_uv": ("zero", "generated", "thermal_wind"),
     "cn_nemoml_device": ("cpu", "cuda", "auto"),
 }
 
@@ -65,12 +65,14 @@ class Settings:
     cn_nemoml_sampler: str = "ddim"
     nn_nemoml_steps: int = 50
     nn_nemoml_seed: int = 0
+    nn_nemoml_members: int = 1            # states sampled in one call (restarts ..._mNNN)
+    nn_nemoml_member: int = -1            # this run's ensemble member (seed + member); -1: none
     ln_nemoml_c1: bool = True
     ln_nemoml_c2: bool = True
     ln_nemoml_ts: bool = True
     ln_nemoml_stab: bool = True
     cn_nemoml_condition: str = ""         # "" or "sst": condition on the host's surface T
-    cn_nemoml_uv: str = "zero"            # initial velocities: "zero" or "generated"
+    cn_nemoml_uv: str = "zero"            # initial velocities: "zero", "generated", "thermal_wind"
     cn_nemoml_device: str = "cpu"
     cn_nemoml_rstout: str = ""            # also write the generated state as a NEMO restart
     cn_nemoml_incout: str = ""            # also write the increments as NEMO's increments file
@@ -110,6 +112,7 @@ class Settings:
             from nemoml.io import nemo_add_days
 
             nemo_add_days(self.nn_nemoml_date0, 0.0, self.nn_nemoml_leapy)
+        self._check_members()
         for name, allowed in CHOICES.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} = {getattr(self, name)!r}: choose one of "
@@ -120,6 +123,18 @@ class Settings:
                 self.cn_nemoml_da and self.cn_nemoml_obs):
             raise ValueError("ln_nemoml_asm = .true. needs cn_nemoml_da and cn_nemoml_obs")
         self.models()  # parse errors surface at init
+
+    def _check_members(self) -> None:
+        n, m = self.nn_nemoml_members, self.nn_nemoml_member
+        if n < 1:
+            raise ValueError(f"nn_nemoml_members must be an integer >= 1, got {n}")
+        if m < -1:
+            raise ValueError(f"nn_nemoml_member must be -1 (no ensemble) or >= 0, got {m}")
+        if n > 1 and not self.cn_nemoml_rstout:
+            raise ValueError(f"nn_nemoml_members = {n} needs cn_nemoml_rstout: the members are "
+                             "written as restarts <cn_nemoml_rstout>_mNNN.nc")
+        if n > 1 and m >= n:
+            raise ValueError(f"nn_nemoml_member = {m} is not one of the {n} members 0..{n - 1}")
 
     def hook_spec(self, hook: str) -> str:
         """The handler ("kind:argument") a hook runs, or "" when its switch is off."""

@@ -17,7 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--min-year", type=int, default=None, help="reference: first model year")
     p.add_argument("--max-year", type=int, default=None, help="reference: last model year")
     p.add_argument("--set", action="append", default=[], metavar="NAME=FILE",
-                   help="a set of states to compare (repeatable)")
+                   help="a set of states to compare (repeatable); FILE may be a quoted glob, "
+                   "e.g. the ensemble's restarts 'run/*_m*.nc'")
     p.add_argument("--generator", default=None, metavar="DIR",
                    help="exported generator to sample the --generate sets from")
     p.add_argument("--generate", action="append", default=[], metavar="NAME=CONSTRAINTS",
@@ -31,6 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="directory for report.md/json and PNGs")
     p.add_argument("--no-plots", action="store_true")
     p.set_defaults(func=_evaluate)
+    from nemoml.evaluate.spinup_cli import register_spinup
+
+    register_spinup(sub)
 
 
 def _evaluate(args) -> int:
@@ -48,7 +52,7 @@ def _evaluate(args) -> int:
         name, sep, path = spec.partition("=")
         if not sep:
             raise ValueError(f"--set expects NAME=FILE, got {spec!r}")
-        sets[name] = load_states(path, ("T", "S"), nz=nz).fields
+        sets[name] = _load_set(path, nz)
     if args.generate:
         generated, under = _generated(args)
         sets.update(generated)
@@ -58,6 +62,22 @@ def _evaluate(args) -> int:
     print(result["table"])
     print(json.dumps({"files": result["files"]}))
     return 0
+
+
+def _load_set(path: str, nz: int) -> dict:
+    """One file of states, or a glob of files (e.g. the restarts ``*_m*.nc`` of an ensemble
+    from ``nn_nemoml_members`` or of the members of an ensemble of NEMO runs)."""
+    import glob
+
+    import numpy as np
+
+    from nemoml.generate.data import load_states
+
+    files = sorted(glob.glob(path)) if glob.has_magic(path) else [path]
+    if not files:
+        raise FileNotFoundError(f"--set: no file matches {path!r}")
+    parts = [load_states(f, ("T", "S"), nz=nz).fields for f in files]
+    return {k: np.concatenate([p[k] for p in parts]) for k in ("T", "S")}
 
 
 def _generated(args) -> tuple[dict, dict]:

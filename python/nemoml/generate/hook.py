@@ -8,6 +8,9 @@ Velocities default to zero (``cn_nemoml_uv = 'zero'``): NEMO adjusts to the gene
 within days (inertial and gravity-wave time scales), which is negligible next to the centuries
 of spin-up the state saves, whereas velocities that are not in balance with the generated
 density would inject noise. ``'generated'`` takes U and V from a generator trained with them.
+``'thermal_wind'`` computes U and V in geostrophic and hydrostatic balance with the generated
+density and SSH (``nemoml.generate.balance``); it needs the host's ``e1t, e2t`` and ``gphit``
+(or ``ff_t``) at init, as NEMO's ``nemoml_hooks`` passes them.
 """
 
 from __future__ import annotations
@@ -24,6 +27,13 @@ def _prepare(session, argument: str) -> None:
     from nemoml.generate import load_generator
 
     s = session.settings
+    if s.cn_nemoml_uv == "thermal_wind":
+        missing = [n for n in ("e1t", "e2t") if n not in session.global_surface]
+        if "gphit" not in session.global_surface and "ff_t" not in session.global_surface:
+            missing.append("gphit or ff_t")
+        if missing:
+            raise ValueError(f"cn_nemoml_uv = 'thermal_wind' needs the host to pass "
+                             f"{', '.join(missing)} at nemoml_init")
     path = argument or s.cn_nemoml_generator
     gen = load_generator(path)
     nz, ny, nx = gen.layout.grid.shape
@@ -50,6 +60,38 @@ def _pad(field: np.ndarray, jpk: int) -> np.ndarray:
 
 
 def _run(session, argument: str, inputs: dict, outputs: dict) -> dict:
+    s = session.settings
+    members = members_to_sample(s)
+    for m in members:
+        state = _member(session, inputs, outputs, s.nn_nemoml_seed + max(m, 0))
+        if s.cn_nemoml_rstout:
+            _write_restart(session, state, member_path(s.cn_nemoml_rstout, m),
+                           session.cache["generator"])
+        if m == max(s.nn_nemoml_member, 0) or len(members) == 1:
+            mine = state
+    return {name: mine[name] for name in outputs}
+
+
+def members_to_sample(s) -> list[int]:
+    """Member indices of this call: 0..nn_nemoml_members-1, or the run's own member
+    (``nn_nemoml_member``, -1 outside an ensemble)."""
+    if s.nn_nemoml_members > 1:
+        return list(range(s.nn_nemoml_members))
+    return [s.nn_nemoml_member]
+
+
+def member_path(path: str, member: int) -> str:
+    """``GYRE_restart.nc`` -> ``GYRE_restart_m003.nc`` for member 3; unchanged for -1."""
+    if member < 0:
+        return path
+    stem, dot, ext = path.rpartition(".")
+    return f"{stem}_m{member:03d}.{ext}" if dot and "/" not in ext else f"{path}_m{member:03d}"
+
+
+def _member(session, inputs: dict, outputs: dict, seed: int) -> dict:
+    """One state: member m of an ensemble is the seed ``nn_nemoml_seed + m``, so it is the same
+    state whether sampled alone (``nn_nemoml_member``) or with the others
+    (``nn_nemoml_members``)."""
     gen = session.cache["generator"]
     s = session.settings
     nz = gen.layout.grid.shape[0]
@@ -59,27 +101,49 @@ def _run(session, argument: str, inputs: dict, outputs: dict) -> dict:
         observed = np.zeros((nz, *session.exchange.shape2d), bool)
         observed[0] = session.global_masks["tmask"][0]
         condition = {"T": (inputs["tn"][:nz], observed)}
-    sample = gen.sample(1, seed=s.nn_nemoml_seed, sampler=s.cn_nemoml_sampler,
+    sample = gen.sample(1, seed=seed, sampler=s.cn_nemoml_sampler,
                         steps=s.nn_nemoml_steps, condition=condition,
                         constraints=[c for flag, c in CONSTRAINT_SWITCHES if getattr(s, flag)])
     state = {"tn": _pad(sample["T"][0], jpk), "sn": _pad(sample["S"][0], jpk)}
     state["sshn"] = sample["SSH"][0] if "SSH" in sample else inputs["sshn"]
+    if s.cn_nemoml_uv == "thermal_wind":
+        state["un"], state["vn"] = balanced(session, state, gen)
     for name, var in (("un", "U"), ("vn", "V")):
-        generated = s.cn_nemoml_uv == "generated"
-        state[name] = _pad(sample[var][0], jpk) if generated else np.zeros(outputs[name])
-    if s.cn_nemoml_rstout:
-        _write_restart(session, state, s.cn_nemoml_rstout, gen)
-    return {name: state[name] for name in outputs}
+        if s.cn_nemoml_uv == "generated":
+            state[name] = _pad(sample[var][0], jpk)
+        elif s.cn_nemoml_uv == "zero":
+            state[name] = np.zeros(outputs[name])
+    return state
+
+
+def host_grid(session):
+    """The host's global grid as passed at init (masks, 1-D depths, surface fields)."""
+    from nemoml.grid import Grid
+
+    masks, depths = session.global_masks, session.depths
+    extra = {k: v for k, v in session.global_surface.items()
+             if k in ("e1t", "e2t", "e1u", "e2u", "e1v", "e2v", "glamt", "gphit")}
+    extra.update({k: depths[k] for k in ("gdepw_1d", "e3w_1d") if k in depths})
+    return Grid.from_arrays(masks["tmask"], depths["gdept_1d"], depths["e3t_1d"],
+                            umask=masks["umask"], vmask=masks["vmask"], source="nemoml_init",
+                            **extra)
+
+
+def balanced(session, state: dict, gen) -> tuple[np.ndarray, np.ndarray]:
+    """Thermal-wind U, V of the generated state with the generator's (the model's) EOS."""
+    from nemoml.eos import EOS
+    from nemoml.generate.balance import thermal_wind
+
+    params = {k.removeprefix("rn_"): v for k, v in gen.density.params.items()}
+    return thermal_wind(state["tn"], state["sn"], state["sshn"], host_grid(session),
+                        EOS(gen.density.eos, **params), session.global_surface.get("ff_t"))
 
 
 def _write_restart(session, state: dict, path: str, gen) -> None:
     """The generated state as a minimal NEMO restart (start it with ``nn_rstctl = 0``)."""
-    from nemoml.grid import Grid
     from nemoml.io import State, write_restart
 
-    masks = session.global_masks
-    grid = Grid.from_arrays(masks["tmask"], session.depths["gdept_1d"], session.depths["e3t_1d"],
-                            umask=masks["umask"], vmask=masks["vmask"], source="nemoml_init")
+    grid = host_grid(session)
     write_restart(path, State(T=state["tn"], S=state["sn"], U=state["un"], V=state["vn"],
                               SSH=state["sshn"]), grid, eos=gen.meta["eos"]["name"])
 
