@@ -51,6 +51,12 @@ CONTAINS
       CALL nemoml_nam_read( numnam_cfg, ios )
       IF( ios > 0 )   CALL ctl_nam ( ios , 'namnemoml in configuration namelist' )
       IF(lwm)   CALL nemoml_nam_write( numond )
+      ! NEMO's equation of state, as eos_init reads it: a generator trained with another EOS is
+      ! refused at init (its T and S would not be the quantities this run's EOS takes)
+      CALL nemoml_nam_eos_read( numnam_ref, ios )
+      IF( ios > 0 )   CALL ctl_nam ( ios , 'nameos in reference namelist (read by nemoml)' )
+      CALL nemoml_nam_eos_read( numnam_cfg, ios )
+      IF( ios > 0 )   CALL ctl_nam ( ios , 'nameos in configuration namelist (read by nemoml)' )
       !
       IF(lwp) THEN
          WRITE(numout,*)
@@ -81,7 +87,7 @@ CONTAINS
          &                nemoml_field_of( 'gphit'   , gphit   , 'T', nemoml_in ),               &
          &                nemoml_field_of( 'e1t'     , e1t     , 'T', nemoml_in ),               &
          &                nemoml_field_of( 'e2t'     , e2t     , 'T', nemoml_in ) ],             &
-         &              nemoml_nam_settings(), istat )
+         &              nemoml_nam_settings() // nemoml_nam_eos(), istat )
       IF( istat /= 0 )   CALL ctl_stop( 'STOP', 'nemoml_hooks_init: '//nemoml_error() )
       IF(lwp) WRITE(numout,*) '   nemoml started on mpi_comm_oce'
    END SUBROUTINE nemoml_hooks_init

@@ -119,3 +119,47 @@ def test_missing_nemo_tree(tmp_path):
     config.mkdir(parents=True)
     with pytest.raises(PatchError, match="nemogcm.F90: neither"):
         patch_config(config)
+
+
+def test_every_exp_directory_of_a_makenemo_config_gets_the_block(tree):
+    # `makenemo -n NAME -r REF` copies REF/EXPREF to NAME/EXP00: there is no EXPREF
+    nemo, config = tree
+    made = nemo / "cfgs" / "GYRE_NML"
+    (made / "EXP00").mkdir(parents=True)
+    (made / "EXP01").mkdir()
+    (made / "EXP02").mkdir()  # no namelist_cfg: left alone
+    for exp in ("EXP00", "EXP01"):
+        (made / exp / "namelist_cfg").write_text("&namrun\n   nn_itend = 10\n/\n")
+    report = patch_config(made)
+    for exp in ("EXP00", "EXP01"):
+        assert "&namnemoml" in (made / exp / "namelist_cfg").read_text()
+        assert any(r.startswith(f"{exp}/namelist_cfg: &namnemoml appended") for r in report)
+    assert not (made / "EXP02" / "namelist_cfg").exists()
+    assert sum("already present" in r for r in patch_config(made)) == 2
+
+
+def test_no_namelist_names_the_installed_block(tree):
+    from nemoml.bridge.nemo_patch import namelist_file
+
+    _, config = tree
+    (config / "EXPREF" / "namelist_cfg").unlink()
+    report = patch_config(config)
+    hint = next(r for r in report if r.startswith("no EXP*/namelist_cfg"))
+    assert str(namelist_file()) in hint and namelist_file().is_file()
+    assert "&namnemoml" in namelist_file().read_text()
+
+
+def test_written_files_follow_the_umask_and_keep_modes(tree):
+    import os
+
+    _, config = tree
+    nml = config / "EXPREF" / "namelist_cfg"
+    nml.chmod(0o640)
+    old = os.umask(0o022)
+    try:
+        patch_config(config)
+    finally:
+        os.umask(old)
+    assert (config / "MY_SRC" / "nemogcm.F90").stat().st_mode & 0o777 == 0o644
+    assert (config / "MY_SRC" / "nemoml_hooks.F90").stat().st_mode & 0o777 == 0o644
+    assert nml.stat().st_mode & 0o777 == 0o640
