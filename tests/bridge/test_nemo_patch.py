@@ -14,6 +14,7 @@ CONTAINS
    SUBROUTINE nemo_init
                            CALL     dom_init( Nbb, Nnn, Naa )   ! Domain
                            CALL  istate_init( Nbb, Nnn, Naa )
+                           CALL dyn_spg_init         ! surface pressure gradient
    END SUBROUTINE nemo_init
    SUBROUTINE nemo_closefile
    END SUBROUTINE nemo_closefile
@@ -71,6 +72,8 @@ def test_patch_inserts_at_the_anchors(tree):
     assert "nemoml_hooks_init( Nbb, Nnn, Naa )" in gcm[i_dom + 1]
     i_close = next(k for k, ln in enumerate(gcm) if ln.strip() == "CALL nemo_closefile")
     assert "nemoml_hooks_finalize" in gcm[i_close - 1]
+    i_spg = next(k for k, ln in enumerate(gcm) if "CALL dyn_spg_init" in ln)
+    assert "CALL nemoml_hooks_barotropic" in gcm[i_spg + 1]
     ist = _lines(mysrc / "istate.F90")
     i_rk3 = ist.index("#if defined key_RK3")
     assert "nemoml_hooks_istate( Kbb, Kmm, Kaa )" in ist[i_rk3 - 1]
@@ -80,7 +83,7 @@ def test_patch_inserts_at_the_anchors(tree):
     for name in ("nemoml.F90", "nemoml_nam.F90", "nemoml_hooks.F90"):
         assert (mysrc / name).is_file()
     assert "&namnemoml" in (config / "EXPREF" / "namelist_cfg").read_text()
-    assert sum(MARK in ln for ln in gcm + ist) == 5
+    assert sum(MARK in ln for ln in gcm + ist) == 6
     assert any("line" in r for r in report)
     # the NEMO tree itself is untouched
     assert (nemo / "src/OCE/nemogcm.F90").read_text() == NEMOGCM
@@ -94,7 +97,7 @@ def test_patch_is_idempotent(tree):
     report = patch_config(config)
     assert {p.name: p.read_text() for p in (config / "MY_SRC").iterdir()} == first
     assert (config / "EXPREF" / "namelist_cfg").read_text() == nml
-    assert sum("already" in r for r in report) == 8
+    assert sum("already" in r for r in report) == 9
 
 
 def test_missing_anchor_names_file_and_anchor_and_writes_nothing(tree):

@@ -38,6 +38,10 @@ PATCHES: dict[str, tuple[str, tuple[Insertion, ...]]] = {
                   ("                           CALL nemoml_hooks_init( Nbb, Nnn, Naa )"
                    "   ! nemoml: comm, grid, masks known; before istate_init",),
                   "plugin init after dom_init"),
+        Insertion((r"^\s*CALL\s+dyn_spg_init\b",), "after",
+                  ("                           CALL nemoml_hooks_barotropic"
+                   "   ! nemoml: after the restart's *_e fields are read",),
+                  "cold barotropic start after a generated state (after dyn_spg_init)"),
         Insertion((r"^\s*CALL\s+nemo_closefile\s*$",), "before",
                   ("      CALL nemoml_hooks_finalize   ! nemoml: before MPI is finalised",),
                   "plugin finalize before MPI_Finalize"),
