@@ -8,10 +8,14 @@ MODULE nemoml_nam
    !!   nemoml_nam_read     : read &namnemoml from a namelist text (NEMO's numnam_ref/cfg)
    !!   nemoml_nam_write    : echo the block (NEMO's output.namelist.dyn)
    !!   nemoml_nam_settings : the "key = value" lines passed to nemoml_init
+   !!   nemoml_nam_eos_read : read the host's &nameos (namelist_ref, then namelist_cfg)
+   !!   nemoml_nam_eos      : the host's equation of state as the cn_nemoml_eos settings line
    !!----------------------------------------------------------------------
+   USE, INTRINSIC :: iso_c_binding, ONLY: c_double
    IMPLICIT NONE
    PRIVATE
    PUBLIC   nemoml_nam_read, nemoml_nam_write, nemoml_nam_settings
+   PUBLIC   nemoml_nam_eos_read, nemoml_nam_eos
 
    !                                          !!* namelist &namnemoml *
    LOGICAL           , PUBLIC ::   ln_nemoml            = .FALSE.   !: switch the plugin on
@@ -50,6 +54,19 @@ MODULE nemoml_nam
       &                cn_nemoml_incout, nn_nemoml_threads, cn_nemoml_models, cn_nemoml_istate,  &
       &                cn_nemoml_increments, nn_nemoml_members, nn_nemoml_member
 
+   !                                          !!* the host's &nameos (NEMO eosbn2), private *
+   ! Read here rather than taken from eosbn2, whose S-EOS coefficients are private; defaults are
+   ! NEMO's namelist_ref values. The bridge refuses a generator trained with another EOS.
+   LOGICAL        ::   ln_TEOS10 = .FALSE., ln_EOS80 = .FALSE., ln_SEOS = .FALSE.
+   REAL(c_double) ::   rn_T0 = 10._c_double, rn_S0 = 35._c_double
+   REAL(c_double) ::   rn_a0 = 1.6550e-1_c_double, rn_b0 = 7.6554e-1_c_double
+   REAL(c_double) ::   rn_lambda1 = 5.9520e-2_c_double, rn_lambda2 = 7.4914e-4_c_double
+   REAL(c_double) ::   rn_mu1 = 1.4970e-4_c_double, rn_mu2 = 1.1090e-5_c_double
+   REAL(c_double) ::   rn_nu = 2.4341e-3_c_double
+   LOGICAL        ::   l_eos_read = .FALSE.
+   NAMELIST/nameos/ ln_TEOS10, ln_EOS80, ln_SEOS, rn_T0, rn_S0, rn_a0, rn_b0, rn_lambda1,      &
+      &             rn_mu1, rn_lambda2, rn_mu2, rn_nu
+
 CONTAINS
 
    SUBROUTINE nemoml_nam_read( cdtext, kios )
@@ -81,6 +98,43 @@ CONTAINS
          &  // ckey( 'cn_nemoml_increments', cn_nemoml_increments )                                    &
          &  // ikey( 'nn_nemoml_members', nn_nemoml_members ) // ikey( 'nn_nemoml_member', nn_nemoml_member )
    END FUNCTION nemoml_nam_settings
+
+   SUBROUTINE nemoml_nam_eos_read( cdtext, kios )
+      !! read &nameos from a whole namelist text, as eos_init does (call for ref, then cfg);
+      !! kios < 0: group absent (earlier values kept), > 0: error
+      CHARACTER(len=*), INTENT(in ) ::   cdtext
+      INTEGER         , INTENT(out) ::   kios
+      READ( cdtext, nameos, IOSTAT = kios )
+      IF( kios == 0 )   l_eos_read = .TRUE.
+   END SUBROUTINE nemoml_nam_eos_read
+
+   FUNCTION nemoml_nam_eos() RESULT( cdset )
+      !! "cn_nemoml_eos = 'seos rn_T0=... rn_nu=...'" ('eos80', 'teos10'); '' if &nameos was
+      !! never read or sets no single choice (the bridge then names what is missing)
+      CHARACTER(len=:), ALLOCATABLE ::   cdset
+      CHARACTER(len=:), ALLOCATABLE ::   clkind
+      clkind = ''
+      IF( l_eos_read .AND. COUNT( [ ln_TEOS10, ln_EOS80, ln_SEOS ] ) == 1 ) THEN
+         IF( ln_TEOS10 )   clkind = 'teos10'
+         IF( ln_EOS80  )   clkind = 'eos80'
+         IF( ln_SEOS   )   clkind = 'seos'//rkey( 'rn_T0', rn_T0 )//rkey( 'rn_S0', rn_S0 )           &
+            &                     //rkey( 'rn_a0', rn_a0 )//rkey( 'rn_b0', rn_b0 )                   &
+            &                     //rkey( 'rn_lambda1', rn_lambda1 )//rkey( 'rn_lambda2', rn_lambda2 ) &
+            &                     //rkey( 'rn_mu1', rn_mu1 )//rkey( 'rn_mu2', rn_mu2 )               &
+            &                     //rkey( 'rn_nu', rn_nu )
+      ENDIF
+      cdset = ckey( 'cn_nemoml_eos', clkind )
+   END FUNCTION nemoml_nam_eos
+
+   FUNCTION rkey( cdkey, pval ) RESULT( cdword )
+      !! ' key=value' with all 17 significant digits (the bridge compares the coefficients)
+      CHARACTER(len=*), INTENT(in) ::   cdkey
+      REAL(c_double)  , INTENT(in) ::   pval
+      CHARACTER(len=:), ALLOCATABLE ::   cdword
+      CHARACTER(len=32) ::   cl
+      WRITE(cl,'(es24.16e3)') pval
+      cdword = ' '//cdkey//'='//TRIM(ADJUSTL(cl))
+   END FUNCTION rkey
 
    FUNCTION lkey( cdkey, ldval ) RESULT( cdline )
       CHARACTER(len=*), INTENT(in) ::   cdkey

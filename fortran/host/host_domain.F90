@@ -57,6 +57,9 @@ CONTAINS
       CLOSE( inum )
       CALL nemoml_nam_read( ctext, kstat )
       IF( kstat < 0 )   kstat = 0                             ! block absent: plugin defaults (off)
+      IF( kstat /= 0 )   RETURN
+      CALL nemoml_nam_eos_read( ctext, kstat )                ! &nameos as NEMO's eos_init
+      IF( kstat < 0 )   kstat = 0                             ! absent: the bridge is not told
    END SUBROUTINE host_read_namelists
 
    SUBROUTINE host_decompose( krank, knproc, kstat )

@@ -80,13 +80,15 @@ PROGRAM nemoml_host
       &                 nis0, nie0, njs0, nje0 )
    IF( nn_fault == 5 ) THEN       ! a mask that does not match the grid
       CALL nemoml_init( icomm, sgrid, [ nemoml_field_of('tmask', tmask, 'T', nemoml_in),             &
-         &   nemoml_field_of('umask', umask(:,:,1:jpk-1), 'U', nemoml_in) ], nemoml_nam_settings(), istat )
+         &   nemoml_field_of('umask', umask(:,:,1:jpk-1), 'U', nemoml_in) ],     &
+         &   nemoml_nam_settings() // nemoml_nam_eos(), istat )
    ELSE
       CALL nemoml_init( icomm, sgrid, [ nemoml_field_of('tmask', tmask, 'T', nemoml_in),             &
          &   nemoml_field_of('umask', umask, 'U', nemoml_in), nemoml_field_of('vmask', vmask, 'V', nemoml_in), &
          &   nemoml_field_of('gdept_1d', gdept_1d, 'Z', nemoml_in),                                   &
          &   nemoml_field_of('e3t_1d', e3t_1d, 'Z', nemoml_in), nemoml_field_of('glamt', glamt, 'T', nemoml_in), &
-         &   nemoml_field_of('gphit', gphit, 'T', nemoml_in) ], nemoml_nam_settings(), istat )
+         &   nemoml_field_of('gphit', gphit, 'T', nemoml_in) ],     &
+         &   nemoml_nam_settings() // nemoml_nam_eos(), istat )
    ENDIF
    CALL check_status( 'nemoml_init', istat )
 

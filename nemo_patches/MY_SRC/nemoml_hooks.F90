@@ -8,6 +8,7 @@ MODULE nemoml_hooks
    !!
    !!   nemoml_hooks_init       : read &namnemoml, start the plugin      (nemogcm, after dom_init)
    !!   nemoml_hooks_istate     : generated initial state                (istate_init)
+   !!   nemoml_hooks_barotropic : no barotropic history of the old state (nemogcm, after dyn_spg_init)
    !!   nemoml_hooks_increments : fill the *_bkginc arrays inline        (asm_inc_init)
    !!   nemoml_hooks_finalize   : release the plugin before MPI ends     (nemo_gcm)
    !!----------------------------------------------------------------------
@@ -21,12 +22,16 @@ MODULE nemoml_hooks
 #if defined key_qco
    USE domqco  , ONLY : dom_qco_zgr
 #endif
+#if defined key_RK3
+   USE dynspg_ts, ONLY : ll_cold_start   ! split-explicit: restart fields missing => cold start
+#endif
 
    IMPLICIT NONE
    PRIVATE
 
    PUBLIC   nemoml_hooks_init        ! called by nemogcm.F90
    PUBLIC   nemoml_hooks_istate      ! called by istate.F90
+   PUBLIC   nemoml_hooks_barotropic  ! called by nemogcm.F90
    PUBLIC   nemoml_hooks_increments  ! called by asminc.F90
    PUBLIC   nemoml_hooks_finalize    ! called by nemogcm.F90
    PUBLIC   ln_nemoml_asm            ! used by asminc.F90
@@ -51,6 +56,12 @@ CONTAINS
       CALL nemoml_nam_read( numnam_cfg, ios )
       IF( ios > 0 )   CALL ctl_nam ( ios , 'namnemoml in configuration namelist' )
       IF(lwm)   CALL nemoml_nam_write( numond )
+      ! NEMO's equation of state, as eos_init reads it: a generator trained with another EOS is
+      ! refused at init (its T and S would not be the quantities this run's EOS takes)
+      CALL nemoml_nam_eos_read( numnam_ref, ios )
+      IF( ios > 0 )   CALL ctl_nam ( ios , 'nameos in reference namelist (read by nemoml)' )
+      CALL nemoml_nam_eos_read( numnam_cfg, ios )
+      IF( ios > 0 )   CALL ctl_nam ( ios , 'nameos in configuration namelist (read by nemoml)' )
       !
       IF(lwp) THEN
          WRITE(numout,*)
@@ -83,7 +94,7 @@ CONTAINS
          &                nemoml_field_of( 'e1t'     , e1t     , 'T', nemoml_in ),               &
          &                nemoml_field_of( 'e2t'     , e2t     , 'T', nemoml_in ),               &
          &                nemoml_field_of( 'ff_t'    , ff_t    , 'T', nemoml_in ) ],             &
-         &              nemoml_nam_settings(), istat )
+         &              nemoml_nam_settings() // nemoml_nam_eos(), istat )
       IF( istat /= 0 )   CALL ctl_stop( 'STOP', 'nemoml_hooks_init: '//nemoml_error() )
       IF(lwp) WRITE(numout,*) '   nemoml started on mpi_comm_oce'
    END SUBROUTINE nemoml_hooks_init
@@ -116,6 +127,10 @@ CONTAINS
       uu (:,:,:,  Kmm) = uu (:,:,:,  Kbb)
       vv (:,:,:,  Kmm) = vv (:,:,:,  Kbb)
       ssh(:,:,    Kmm) = ssh(:,:,    Kbb)
+#if defined key_RK3
+      ssh(:,:,    Kaa) = ssh(:,:,    Kbb)   ! not the restart's 'ssha' (old state): NEMO's own
+      !                                     ! choice without one (rst_read_ssh, rest start)
+#endif
 #if defined key_qco
       CALL dom_qco_zgr( Kbb, Kmm )       ! r3t/u/v/f from the new SSH
 #endif
@@ -134,6 +149,28 @@ CONTAINS
       l_1st_euler = .TRUE.               ! MLF: before = now, the first step must be Euler
 #endif
    END SUBROUTINE nemoml_hooks_istate
+
+
+   SUBROUTINE nemoml_hooks_barotropic
+      !!----------------------------------------------------------------------
+      !!                  ***  ROUTINE nemoml_hooks_barotropic  ***
+      !! ** Purpose :   after a generated state on an RK3 restart, start the split-explicit
+      !!                barotropic mode cold, as from rest
+      !! ** Method  :   dyn_spg_init (after istate_init) reads the old state's filter history
+      !!                sshbb_e, sshb_e, ub(b)_e, vb(b)_e from the restart; ll_cold_start makes
+      !!                dyn_spg_ts discard it at nit000 (forward first sub-steps), exactly what
+      !!                NEMO does from rest or from a restart without these fields (and what the
+      !!                offline writer io.write_restart gives by dropping them). MLF needs nothing:
+      !!                l_1st_euler (set at istate) already skips their read.
+      !!----------------------------------------------------------------------
+      IF( .NOT. ln_nemoml_istate )   RETURN
+#if defined key_RK3
+      IF( ln_rstart ) THEN
+         ll_cold_start = .TRUE.
+         IF(lwp) WRITE(numout,*) 'nemoml_hooks_barotropic : generated state, cold barotropic start'
+      ENDIF
+#endif
+   END SUBROUTINE nemoml_hooks_barotropic
 
 
    SUBROUTINE nemoml_hooks_increments( Kbb, Kmm, pt_inc, ps_inc, pu_inc, pv_inc, pssh_inc )

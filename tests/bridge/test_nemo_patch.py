@@ -14,6 +14,7 @@ CONTAINS
    SUBROUTINE nemo_init
                            CALL     dom_init( Nbb, Nnn, Naa )   ! Domain
                            CALL  istate_init( Nbb, Nnn, Naa )
+                           CALL dyn_spg_init         ! surface pressure gradient
    END SUBROUTINE nemo_init
    SUBROUTINE nemo_closefile
    END SUBROUTINE nemo_closefile
@@ -71,6 +72,8 @@ def test_patch_inserts_at_the_anchors(tree):
     assert "nemoml_hooks_init( Nbb, Nnn, Naa )" in gcm[i_dom + 1]
     i_close = next(k for k, ln in enumerate(gcm) if ln.strip() == "CALL nemo_closefile")
     assert "nemoml_hooks_finalize" in gcm[i_close - 1]
+    i_spg = next(k for k, ln in enumerate(gcm) if "CALL dyn_spg_init" in ln)
+    assert "CALL nemoml_hooks_barotropic" in gcm[i_spg + 1]
     ist = _lines(mysrc / "istate.F90")
     i_rk3 = ist.index("#if defined key_RK3")
     assert "nemoml_hooks_istate( Kbb, Kmm, Kaa )" in ist[i_rk3 - 1]
@@ -80,7 +83,7 @@ def test_patch_inserts_at_the_anchors(tree):
     for name in ("nemoml.F90", "nemoml_nam.F90", "nemoml_hooks.F90"):
         assert (mysrc / name).is_file()
     assert "&namnemoml" in (config / "EXPREF" / "namelist_cfg").read_text()
-    assert sum(MARK in ln for ln in gcm + ist) == 5
+    assert sum(MARK in ln for ln in gcm + ist) == 6
     assert any("line" in r for r in report)
     # the NEMO tree itself is untouched
     assert (nemo / "src/OCE/nemogcm.F90").read_text() == NEMOGCM
@@ -94,7 +97,7 @@ def test_patch_is_idempotent(tree):
     report = patch_config(config)
     assert {p.name: p.read_text() for p in (config / "MY_SRC").iterdir()} == first
     assert (config / "EXPREF" / "namelist_cfg").read_text() == nml
-    assert sum("already" in r for r in report) == 8
+    assert sum("already" in r for r in report) == 9
 
 
 def test_missing_anchor_names_file_and_anchor_and_writes_nothing(tree):
@@ -119,3 +122,47 @@ def test_missing_nemo_tree(tmp_path):
     config.mkdir(parents=True)
     with pytest.raises(PatchError, match="nemogcm.F90: neither"):
         patch_config(config)
+
+
+def test_every_exp_directory_of_a_makenemo_config_gets_the_block(tree):
+    # `makenemo -n NAME -r REF` copies REF/EXPREF to NAME/EXP00: there is no EXPREF
+    nemo, config = tree
+    made = nemo / "cfgs" / "GYRE_NML"
+    (made / "EXP00").mkdir(parents=True)
+    (made / "EXP01").mkdir()
+    (made / "EXP02").mkdir()  # no namelist_cfg: left alone
+    for exp in ("EXP00", "EXP01"):
+        (made / exp / "namelist_cfg").write_text("&namrun\n   nn_itend = 10\n/\n")
+    report = patch_config(made)
+    for exp in ("EXP00", "EXP01"):
+        assert "&namnemoml" in (made / exp / "namelist_cfg").read_text()
+        assert any(r.startswith(f"{exp}/namelist_cfg: &namnemoml appended") for r in report)
+    assert not (made / "EXP02" / "namelist_cfg").exists()
+    assert sum("already present" in r for r in patch_config(made)) == 2
+
+
+def test_no_namelist_names_the_installed_block(tree):
+    from nemoml.bridge.nemo_patch import namelist_file
+
+    _, config = tree
+    (config / "EXPREF" / "namelist_cfg").unlink()
+    report = patch_config(config)
+    hint = next(r for r in report if r.startswith("no EXP*/namelist_cfg"))
+    assert str(namelist_file()) in hint and namelist_file().is_file()
+    assert "&namnemoml" in namelist_file().read_text()
+
+
+def test_written_files_follow_the_umask_and_keep_modes(tree):
+    import os
+
+    _, config = tree
+    nml = config / "EXPREF" / "namelist_cfg"
+    nml.chmod(0o640)
+    old = os.umask(0o022)
+    try:
+        patch_config(config)
+    finally:
+        os.umask(old)
+    assert (config / "MY_SRC" / "nemogcm.F90").stat().st_mode & 0o777 == 0o644
+    assert (config / "MY_SRC" / "nemoml_hooks.F90").stat().st_mode & 0o777 == 0o644
+    assert nml.stat().st_mode & 0o777 == 0o640

@@ -5,7 +5,8 @@ The few NEMO files to touch are copied from the user's own NEMO tree into ``CONF
 anchors. Every inserted line ends with the marker ``!! nemoml``, which makes the tool idempotent.
 Nothing is written unless every anchor is found. Our own modules (``nemoml.F90``,
 ``nemoml_nam.F90``, ``nemoml_hooks.F90``) are copied beside them and ``&namnemoml`` is added to
-the namelist.
+the ``namelist_cfg`` of every experiment directory (``EXPREF`` of a reference configuration,
+``EXP00``... of one made with ``makenemo -n NAME -r REF``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ PATCHES: dict[str, tuple[str, tuple[Insertion, ...]]] = {
                   ("                           CALL nemoml_hooks_init( Nbb, Nnn, Naa )"
                    "   ! nemoml: comm, grid, masks known; before istate_init",),
                   "plugin init after dom_init"),
+        Insertion((r"^\s*CALL\s+dyn_spg_init\b",), "after",
+                  ("                           CALL nemoml_hooks_barotropic"
+                   "   ! nemoml: after the restart's *_e fields are read",),
+                  "cold barotropic start after a generated state (after dyn_spg_init)"),
         Insertion((r"^\s*CALL\s+nemo_closefile\s*$",), "before",
                   ("      CALL nemoml_hooks_finalize   ! nemoml: before MPI is finalised",),
                   "plugin finalize before MPI_Finalize"),
@@ -102,14 +107,34 @@ def patch_text(text: str, name: str, inserts: tuple[Insertion, ...]) -> tuple[st
 
 
 def _atomic_write(path: Path, text: str) -> None:
+    """Replace ``path`` whole; keep its mode, or give a new file the user's umask (mkstemp
+    would leave 0600, unlike the files NEMO's own tools write)."""
+    if path.is_file():
+        mode = path.stat().st_mode & 0o7777
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(fd, "w") as f:
         f.write(text)
+    os.chmod(tmp, mode)
     os.replace(tmp, path)
 
 
+def namelist_file() -> Path:
+    """The installed ``&namnemoml`` block (the path users are told to copy from)."""
+    return package_subdir("nemo_patches") / "namelist_nemoml"
+
+
 def namelist_block() -> str:
-    return (package_subdir("nemo_patches") / "namelist_nemoml").read_text()
+    return namelist_file().read_text()
+
+
+def experiment_namelists(config: Path) -> list[Path]:
+    """``namelist_cfg`` of every experiment directory: EXPREF and EXP00, EXP01... (makenemo
+    copies EXPREF of the reference configuration to EXP00 of a new one)."""
+    return sorted(p for p in config.glob("EXP*/namelist_cfg") if p.is_file())
 
 
 def patch_config(config: Path, nemo: Path | None = None) -> list[str]:
@@ -134,16 +159,18 @@ def patch_config(config: Path, nemo: Path | None = None) -> list[str]:
     for src in ours:
         planned[mysrc / src.name] = src.read_text()
         report.append(f"{src.name}: copied from the installed nemoml")
-    nml = config / "EXPREF" / "namelist_cfg"
-    if nml.is_file():
+    namelists = experiment_namelists(config)
+    for nml in namelists:
+        label = nml.relative_to(config)
         current = nml.read_text()
         if re.search(r"^\s*&namnemoml\b", current, flags=re.M | re.I):
-            report.append("EXPREF/namelist_cfg: &namnemoml already present")
+            report.append(f"{label}: &namnemoml already present")
         else:
             planned[nml] = current.rstrip("\n") + "\n" + namelist_block()
-            report.append("EXPREF/namelist_cfg: &namnemoml appended (ln_nemoml = .false.)")
-    else:
-        report.append("no EXPREF/namelist_cfg: add nemo_patches/namelist_nemoml to your namelist")
+            report.append(f"{label}: &namnemoml appended (ln_nemoml = .false.)")
+    if not namelists:
+        report.append(f"no EXP*/namelist_cfg in {config}: append {namelist_file()} to the "
+                      f"namelist_cfg of your experiment")
     mysrc.mkdir(exist_ok=True)
     for path, text in planned.items():
         if not path.is_file() or path.read_text() != text:

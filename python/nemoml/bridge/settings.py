@@ -44,6 +44,8 @@ def parse_settings(text: str) -> dict[str, Value]:
     return out
 
 
+EOS_PARAMS = ("T0", "S0", "a0", "b0", "lambda1", "lambda2", "mu1", "mu2", "nu")
+
 CHOICES = {
     "cn_nemoml_sampler": ("ddim", "ddpm"),
     "cn_nemoml_condition": ("", "sst"),
@@ -83,6 +85,8 @@ class Settings:
     cn_nemoml_istate: str = ""            # istate handler "kind:arg" (default: generator)
     cn_nemoml_increments: str = ""        # increments handler "kind:arg" (default: 4dvarnet)
     ln_nemoml_check_land: bool = True     # fields must be zero on land points
+    cn_nemoml_eos: str = ""               # the host's &nameos, set by the host (not a namelist
+    #                                       key): 'eos80', 'teos10', 'seos rn_a0=... ...'
 
     @classmethod
     def from_text(cls, text: str) -> Settings:
@@ -123,6 +127,30 @@ class Settings:
                 self.cn_nemoml_da and self.cn_nemoml_obs):
             raise ValueError("ln_nemoml_asm = .true. needs cn_nemoml_da and cn_nemoml_obs")
         self.models()  # parse errors surface at init
+        self.host_eos()
+
+    def host_eos(self):
+        """The host's equation of state (:class:`nemoml.eos.EOS`), or None if it did not say."""
+        from nemoml.eos import EOS
+
+        words = self.cn_nemoml_eos.split()
+        if not words:
+            return None
+        params = {}
+        for word in words[1:]:
+            key, sep, value = word.partition("=")
+            name = {n.lower(): n for n in EOS_PARAMS}.get(key.lower().removeprefix("rn_"), "")
+            try:
+                params[name] = float(value.lower().replace("d", "e"))
+            except ValueError:
+                sep = ""
+            if not sep or not name:
+                raise ValueError(f"cn_nemoml_eos: expected 'rn_NAME=value' with NAME one of "
+                                 f"{', '.join(EOS_PARAMS)}, got {word!r}")
+        try:
+            return EOS(words[0], **params)
+        except ValueError as err:
+            raise ValueError(f"cn_nemoml_eos = {self.cn_nemoml_eos!r}: {err}") from None
 
     def _check_members(self) -> None:
         n, m = self.nn_nemoml_members, self.nn_nemoml_member

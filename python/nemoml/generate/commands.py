@@ -20,7 +20,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--min-year", type=int, default=None)
     p.add_argument("--max-year", type=int, default=None)
     p.add_argument("--val-fraction", type=float, default=0.1)
-    p.add_argument("--eos", default="eos80", choices=("eos80", "teos10", "seos"))
+    p.add_argument("--eos", default=None, choices=("eos80", "teos10", "seos"),
+                   help="equation of state of the database (default eos80, or --nameos's)")
+    p.add_argument("--nameos", default=None, metavar="NAMELIST",
+                   help="the run's NEMO namelist: its &nameos sets the EOS and the S-EOS "
+                        "coefficients (rn_a0, rn_lambda1, ...) the generator is trained with")
+    p.add_argument("--seos-params", default="", metavar="LIST",
+                   help="S-EOS coefficients, e.g. 'rn_a0=0.2,rn_lambda1=0' (after --nameos)")
     p.add_argument("--base", type=int, default=32, help="UNet width of the first stage")
     p.add_argument("--mults", type=_ints, default=(1, 2, 2))
     p.add_argument("--blocks", type=int, default=1)
@@ -59,11 +65,12 @@ def _train(args) -> int:
     from nemoml.generate.export import load_generator, update_duals
     from nemoml.generate.train import TrainConfig, train
 
+    eos, eos_params = _eos_choice(args)
     cfg = TrainConfig(
         database=args.database, mesh_mask=args.mesh_mask, out=args.out,
         variables=tuple(v.strip().upper() for v in args.variables.split(",")),
         levels=list(args.levels) if args.levels else None, min_year=args.min_year,
-        max_year=args.max_year, val_fraction=args.val_fraction, eos=args.eos,
+        max_year=args.max_year, val_fraction=args.val_fraction, eos=eos, eos_params=eos_params,
         base=args.base, mults=tuple(args.mults), blocks=args.blocks, steps=args.steps,
         batch=args.batch, lr=args.lr, seed=args.seed, threads=args.threads,
         pt2=not args.no_pt2,
@@ -79,6 +86,33 @@ def _train(args) -> int:
     print(json.dumps({"export": summary["export"], "steps": summary["steps"],
                       "parameters": summary["parameters"], "last": last}))
     return 0
+
+
+def _eos_choice(args) -> tuple[str, dict]:
+    """``--eos``, ``--nameos`` and ``--seos-params`` -> (kind, S-EOS ``rn_*`` parameters)."""
+    from dataclasses import fields, replace
+
+    from nemoml.eos import EOS
+
+    e = EOS.from_namelist(args.nameos) if args.nameos else EOS(args.eos or "eos80")
+    if args.nameos and args.eos and args.eos != e.kind:
+        raise SystemExit(f"train-generator: --eos {args.eos} but &nameos of {args.nameos} "
+                         f"chooses {e.kind}")
+    names = {f.name.lower(): f.name for f in fields(EOS)[1:-1]}
+    given = {}
+    for item in filter(None, (t.strip() for t in args.seos_params.split(","))):
+        key, sep, value = item.partition("=")
+        name = names.get(key.strip().lower().removeprefix("rn_"))
+        if not sep or name is None:
+            raise SystemExit(f"train-generator: --seos-params: expected rn_NAME=value with NAME "
+                             f"one of {', '.join(names.values())}, got {item!r}")
+        given[name] = float(value)
+    if given and e.kind != "seos":
+        raise SystemExit(f"train-generator: --seos-params given but the EOS is {e.kind}")
+    e = replace(e, **given)
+    if e.kind != "seos":
+        return e.kind, {}
+    return e.kind, {f"rn_{n}": getattr(e, n) for n in names.values()}
 
 
 def _generate(args) -> int:

@@ -15,10 +15,16 @@ density and SSH (``nemoml.generate.balance``); it needs the host's ``e1t, e2t`` 
 
 from __future__ import annotations
 
+import logging
+import math
+
 import numpy as np
 
 from nemoml.bridge.hooks import Handler
 
+log = logging.getLogger("nemoml.generate")
+EOS_LABELS = {"eos80": ("EOS-80", "ln_EOS80"), "teos10": ("TEOS-10", "ln_TEOS10"),
+              "seos": ("S-EOS", "ln_SEOS")}
 CONSTRAINT_SWITCHES = (("ln_nemoml_c1", "c1"), ("ln_nemoml_c2", "c2"), ("ln_nemoml_ts", "ts"),
                        ("ln_nemoml_stab", "stability"))
 
@@ -47,9 +53,39 @@ def _prepare(session, argument: str) -> None:
     if differ:
         raise ValueError(f"generator {path}: its land mask differs from the host's tmask at "
                          f"{differ} point(s); train it on this configuration's mesh mask")
+    check_eos(gen, s.host_eos(), path)
     if s.cn_nemoml_uv == "generated" and "U" not in gen.layout.variables:
         raise ValueError(f"cn_nemoml_uv = 'generated' but generator {path} has no U, V")
     session.cache["generator"] = gen
+
+
+def check_eos(gen, host, path: str) -> None:
+    """Refuse a generator trained with another equation of state than the host's &nameos.
+
+    EOS-80 states hold potential temperature and practical salinity, TEOS-10 states
+    conservative temperature and absolute salinity: one seeding the other is wrong everywhere,
+    and for S-EOS the coefficients define the density the constraints were met for.
+    """
+    from nemoml.eos import EOS
+
+    mine = EOS(gen.density.eos, **{k.removeprefix("rn_"): v for k, v in gen.density.params.items()})
+    if host is None:
+        log.warning("the host did not pass its &nameos: generator %s (%s) is not checked against "
+                    "the run's equation of state", path, EOS_LABELS[mine.kind][0])
+        return
+    if mine.kind != host.kind:
+        (gname, _), (hname, hflag) = EOS_LABELS[mine.kind], EOS_LABELS[host.kind]
+        raise ValueError(f"generator {path} was trained with {gname} (train-generator --eos "
+                         f"{mine.kind}) but this run's &nameos sets {hflag} = .true. ({hname}): "
+                         f"its T and S are not the variables this run's EOS takes; train the "
+                         f"generator with --eos {host.kind} or change &nameos")
+    if mine.kind == "seos":
+        for name in ("T0", "S0", "a0", "b0", "lambda1", "lambda2", "mu1", "mu2", "nu"):
+            g, h = getattr(mine, name), getattr(host, name)
+            if not math.isclose(g, h, rel_tol=1e-9, abs_tol=1e-15):
+                raise ValueError(f"generator {path} was trained with S-EOS rn_{name} = {g:.6g} "
+                                 f"but this run's &nameos has rn_{name} = {h:.6g}; train it "
+                                 f"with --nameos on this run's namelist_cfg")
 
 
 def _pad(field: np.ndarray, jpk: int) -> np.ndarray:

@@ -1,0 +1,74 @@
+"""nemo_patches/MY_SRC/nemoml_hooks.F90 compiled as NEMO compiles it, against stand-in modules
+that declare the NEMO names it uses (tests/bridge/nemo_standin), and run on one rank."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from nemoml._paths import package_subdir
+from nemoml.bridge.host import mpi_env, mpirun_command
+
+from .conftest import requires_mpirun
+
+STANDIN = Path(__file__).parent / "nemo_standin"
+pytestmark = pytest.mark.skipif(shutil.which("mpif90") is None, reason="no mpif90")
+
+
+def _sources() -> list[Path]:
+    """In patch-nemo's order: the plugin's API and namelist, then the hooks (installed copies,
+    the ones patch-nemo puts in MY_SRC)."""
+    return [STANDIN / "nemo_standin.F90", package_subdir("include") / "nemoml.F90",
+            package_subdir("include") / "nemoml_nam.F90",
+            package_subdir("nemo_patches") / "MY_SRC" / "nemoml_hooks.F90"]
+
+
+def _compile(tmp: Path, flags: list[str]) -> None:
+    tmp.mkdir(parents=True, exist_ok=True)
+    for src in _sources():
+        cmd = ["mpif90", "-c", "-cpp", f"-I{STANDIN}", "-Wall", "-Werror=conversion",
+               *flags, str(src)]
+        r = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True)
+        assert r.returncode == 0, f"{' '.join(cmd)}\n{r.stdout}{r.stderr}"
+
+
+@pytest.mark.parametrize("real8", [[], ["-fdefault-real-8"]], ids=["real4", "real8"])
+@pytest.mark.parametrize("keys", [["-Dkey_RK3"], [], ["-Dkey_RK3", "-Dkey_qco"],
+                                  ["-Dkey_RK3", "-Dkey_single"]],
+                         ids=["RK3", "MLF", "RK3-qco", "RK3-single"])
+def test_hooks_compile_with_nemo_flags(tmp_path, real8, keys):
+    _compile(tmp_path, [*real8, *keys, "-O0"])
+
+
+def _driver(tmp: Path, keys: list[str]) -> Path:
+    flags = ["-fdefault-real-8", *keys]
+    _compile(tmp, flags)
+    objs = [p.with_suffix(".o").name for p in _sources()]
+    ld = subprocess.run([".venv/bin/nemoml" if Path(".venv/bin/nemoml").exists() else "nemoml",
+                         "config", "--ldflags"], capture_output=True, text=True, check=True)
+    cmd = ["mpif90", "-cpp", f"-I{STANDIN}", *flags, "-o", "driver",
+           str(STANDIN / "hooks_driver.F90"), *objs, *ld.stdout.split()]
+    r = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True)
+    assert r.returncode == 0, f"{' '.join(cmd)}\n{r.stdout}{r.stderr}"
+    return tmp / "driver"
+
+
+def _run(driver: Path, models: Path, eos: str) -> subprocess.CompletedProcess:
+    return subprocess.run(mpirun_command(1) + [str(driver), str(models), eos], cwd=driver.parent,
+                          env=mpi_env(1), capture_output=True, text=True, timeout=300,
+                          stdin=subprocess.DEVNULL)
+
+
+@requires_mpirun
+@pytest.mark.mpi
+@pytest.mark.parametrize("keys", [["-Dkey_RK3"], []], ids=["RK3", "MLF"])
+def test_hooks_on_a_restart_leave_no_old_state(tmp_path, models, keys):
+    """RK3: ssh(Kaa) is the new SSH (not the restart's 'ssha'), uu_b follows the new U, and the
+    split-explicit history the restart holds is discarded (cold barotropic start)."""
+    r = _run(_driver(tmp_path, keys), models, "ln_eos80")
+    checks = dict(ln.split()[1:3] for ln in r.stdout.splitlines() if ln.startswith("CHECK "))
+    assert r.returncode == 0, r.stdout + r.stderr
+    expected = {"istate_t", "istate_ssh", "kmm_is_kbb"} | (
+        {"ssh_kaa_new", "uu_b_new", "cold_barotropic_start"} if keys else {"euler_first_step"})
+    assert set(checks) == expected and set(checks.values()) == {"PASS"}, r.stdout
