@@ -24,7 +24,7 @@ PROGRAM hooks_driver
    Nis0 = 1 + nn_hls   ;   Nie0 = jpi - nn_hls   ;   Njs0 = 1 + nn_hls   ;   Nje0 = jpj - nn_hls
    ALLOCATE( tmask(jpi,jpj,jpk), umask(jpi,jpj,jpk), vmask(jpi,jpj,jpk), gdept_1d(jpk),      &
       &      gdepw_1d(jpk), e3t_1d(jpk), e3w_1d(jpk), glamt(jpi,jpj), gphit(jpi,jpj),         &
-      &      e1t(jpi,jpj), e2t(jpi,jpj), e3u_0(jpi,jpj,jpk), e3v_0(jpi,jpj,jpk),              &
+      &      e1t(jpi,jpj), e2t(jpi,jpj), ff_t(jpi,jpj), e3u_0(jpi,jpj,jpk), e3v_0(jpi,jpj,jpk), &
       &      r1_hu(jpi,jpj,3), r1_hv(jpi,jpj,3), ts(jpi,jpj,jpk,2,3), uu(jpi,jpj,jpk,3),      &
       &      vv(jpi,jpj,jpk,3), ssh(jpi,jpj,3), uu_b(jpi,jpj,3), vv_b(jpi,jpj,3) )
    tmask(:,:,:) = 0._wp   ;   tmask(Nis0:Nie0,Njs0:Nje0,1:jpkm1) = 1._wp
@@ -33,6 +33,7 @@ PROGRAM hooks_driver
    e3t_1d(:) = 10._wp   ;   e3w_1d(:) = 10._wp   ;   e3u_0(:,:,:) = 10._wp   ;   e3v_0(:,:,:) = 10._wp
    r1_hu(:,:,:) = 1._wp / 20._wp   ;   r1_hv(:,:,:) = 1._wp / 20._wp
    glamt(:,:) = 0._wp   ;   gphit(:,:) = 30._wp   ;   e1t(:,:) = 1.e5_wp   ;   e2t(:,:) = 1.e5_wp
+   ff_t(:,:) = 7.3e-5_wp
    ! the restart's (old) state, and its extrapolated 'ssha' at Kaa
    ts(:,:,:,jp_tem,:) = 0._wp   ;   ts(:,:,:,jp_sal,:) = 0._wp
    ts(:,:,:,jp_tem,Kbb) = 10._wp * tmask   ;   ts(:,:,:,jp_sal,Kbb) = 35._wp * tmask

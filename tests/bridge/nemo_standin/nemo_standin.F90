@@ -27,7 +27,7 @@ MODULE dom_oce
    INTEGER, PUBLIC ::   Nis0, Nie0, Njs0, Nje0
    LOGICAL, PUBLIC ::   l_1st_euler = .FALSE.
    REAL(wp), PUBLIC, ALLOCATABLE, DIMENSION(:) ::   gdept_1d, gdepw_1d, e3t_1d, e3w_1d
-   REAL(wp), PUBLIC, ALLOCATABLE, DIMENSION(:,:) ::   glamt, gphit, e1t, e2t
+   REAL(wp), PUBLIC, ALLOCATABLE, DIMENSION(:,:) ::   glamt, gphit, e1t, e2t, ff_t
    REAL(wp), PUBLIC, ALLOCATABLE, DIMENSION(:,:,:), TARGET ::   tmask, umask, vmask
    REAL(wp), PUBLIC, ALLOCATABLE, DIMENSION(:,:,:) ::   e3u_0, e3v_0, r1_hu, r1_hv
 END MODULE dom_oce
@@ -36,7 +36,7 @@ MODULE in_out_manager
    !! stand-in: namelist buffers, output units, run control
    IMPLICIT NONE
    CHARACTER(LEN=:), ALLOCATABLE, PUBLIC ::   numnam_ref, numnam_cfg
-   INTEGER, PUBLIC ::   numout = 6, numond = -1, nit000 = 1, nn_date0 = 10101
+   INTEGER, PUBLIC ::   numout = 6, numond = -1, nit000 = 1, nn_date0 = 10101, nn_leapy = 30
    LOGICAL, PUBLIC ::   lwp = .TRUE., lwm = .FALSE., ln_rstart = .FALSE.
 END MODULE in_out_manager
 
