@@ -169,8 +169,8 @@ class Generator:
     def calibrate(self, constraints, steps: int, sampler: str = "ddim", eta: float | None = None,
                   n: int = 16, rounds: int = 4, seed: int = 10_000, targets=None,
                   lam=None, progress: bool = False) -> DualState:
-        """Dual ascent between runs; stores the final duals for ``(constraints, sampler, steps)``
-        unless ``targets`` override the training ones."""
+        """Damped Newton dual steps between whole runs; stores the final duals for
+        ``(constraints, sampler, steps)`` unless ``targets`` override the training ones."""
         cset = self.constraint_set(constraints, targets)
         steps = self._steps(sampler, steps)
         gain = identity_gain(self.schedule, self.schedule.timesteps(steps))
@@ -201,14 +201,15 @@ class Generator:
         Parameters
         ----------
         constraints : sequence of str
-            Any of ``c1``, ``c2``, ``ts``, ``stability``. ``stability`` also ends sampling
-            with an exact projection (``project.py``) onto stable columns and the set's C1/C2
-            targets; observed points of a ``condition`` keep their values. With
-            ``per_state`` (default) every state meets them: ``dual_rounds`` runs with one
-            dual vector per state, warm-started from the duals calibrated for this set, sampler
-            and step count. Otherwise the calibrated ensemble duals are used in one run (the
-            constraints then hold for the ensemble mean), after ``dual_rounds`` calibration runs
-            if there are none yet.
+            Any of ``c1``, ``c2``, ``ts``, ``stability``. Every constrained run ends with
+            the projection (``project.py``) onto the set's targets, stable columns (with
+            ``stability``) and the steric SSH; observed points of a ``condition`` keep their
+            values. With ``per_state`` (default) the same noise is redrawn for
+            ``dual_rounds`` runs, each state with its own duals (warm-started from the duals
+            calibrated for this set, sampler and step count) and each state keeps its best
+            run. Otherwise the calibrated ensemble duals are used in one run (guidance then
+            aims at the ensemble mean), after ``dual_rounds`` calibration runs if there are
+            none yet.
         condition : dict, optional
             ``{var: (values, mask)}`` with physical values and observed-point masks in NEMO
             (z, y, x) (or (y, x) for SSH) layout; samples honour the observed points.
@@ -237,8 +238,8 @@ class Generator:
                                      seed=seed + 7_919, targets=targets).best
             x = self.run(n, seed, steps, sampler, eta, cset, lam, cond, batch_size, progress)
             return self._finish(x, cset, cond)
-        # per-state duals, warm-started from the calibrated ensemble duals: the same seeds are
-        # re-drawn each round and every state keeps its best run
+        # per-state search, warm-started from the calibrated ensemble duals: the same noise is
+        # redrawn each round and every state keeps its best run
         ts = self.schedule.timesteps(steps)
         state = DualState(cset, lam, identity_gain(self.schedule, ts), per_state=True, rows=n)
         for _ in range(max(1, dual_rounds)):
@@ -258,9 +259,11 @@ class Generator:
         if not cset.names:
             return self.layout.decode(x)
         lay = self.layout
-        fixed = None
-        if cond is not None:  # observed T or S cells keep their values through the projection
+        fixed = ssh_fixed = None
+        if cond is not None:  # observed T, S or SSH cells keep their values through the projection
             m = cond[1][0, :, : lay.ny, : lay.nx].numpy() > 0
             fixed = m[lay.slices["T"]] | m[lay.slices["S"]]
-        fields, self.last_projection = project(x, cset, self.density, fixed=fixed)
+            ssh_fixed = m[lay.slices["SSH"]][0] if "SSH" in lay.slices else None
+        fields, self.last_projection = project(x, cset, self.density, fixed=fixed,
+                                               ssh_fixed=ssh_fixed)
         return fields

@@ -1,21 +1,24 @@
-"""Primal-dual constrained sampling: frozen duals within a run, Newton dual steps between runs.
+"""Guided sampling with frozen duals, and dual calibration between whole runs.
 
-Within one reverse trajectory the duals ``lam`` are fixed and the sampler draws from the tilted
-law ``p(x) exp(-lam . h(x))`` (Chamon et al. 2024, one dual per constraint component). At every
-step the denoised estimate x0_hat = (x_t - sqrt(1 - ab) eps) / sqrt(ab) is moved along
+This is not primal-dual Langevin sampling (PD-LMC, Chamon et al. 2024), whose duals move inside
+the sampling chain. Within one reverse trajectory the duals ``lam`` are fixed (one per
+constraint component) and the sampler aims at the tilted law ``p(x) exp(-lam . h(x))``, the law
+of PD-LMC's expectation-constrained problem at its optimal duals. At every step the denoised
+estimate x0_hat = (x_t - sqrt(1 - ab) eps) / sqrt(ab) is moved along
 ``-grad_x0 (lam . h(x0_hat))`` before the DDPM/DDIM update, i.e. the constraint is computed on
 the denoised estimate, where it is meaningful, not on the noisy x_t.
 
-The duals are updated *between* runs, never along a trajectory: a dual integrated along one
-reverse run winds up, because at high noise the residual reflects the prior, not the sample
-(the reference sheet's toy diverges that way). A shift of the final states by ``-lam . grad h``
-changes ``E[h]`` by ``-J lam`` with ``J = E[grad h grad h^T]`` (Gauss-Newton; for an exact tilt
-of a Gaussian it is Cov(h)). Guidance applied at every step of a run accumulates, so the
-response is ``-gamma J lam`` with a gain ``gamma >= 1`` per constraint: it starts at the value an
-identity denoiser would give (``identity_gain``) and is re-estimated by a secant fit after each
-run. The update is the damped Newton step ``lam += (gamma J + delta)^-1 E[h]``; inequality duals
-are projected on ``lam >= 0`` and may at most halve per run, so a satisfied hinge relaxes
-without oscillating.
+The duals are calibrated *between* whole runs (``DualState``), never along a trajectory: a
+dual integrated along one reverse run winds up, because at high noise the residual reflects
+the prior, not the sample (the reference sheet's toy diverges that way). A shift of the final
+states by ``-lam . grad h`` changes ``E[h]`` by ``-J lam`` with ``J = E[grad h grad h^T]``
+(Gauss-Newton; for an exact tilt of a Gaussian it is Cov(h)). Guidance applied at every step of
+a run accumulates, so the response is ``-gamma J lam`` with a gain ``gamma >= 1`` per
+constraint: it starts at the value an identity denoiser would give (``identity_gain``) and is
+re-estimated by a secant fit after each run. The update is the damped Newton step
+``lam += (gamma J + delta)^-1 E[h]``; inequality duals are projected on ``lam >= 0`` and may at
+most halve per run, so a satisfied hinge relaxes without oscillating. Exactness comes from the
+final projection (``project.py``), not from the duals.
 """
 
 from __future__ import annotations
@@ -88,11 +91,12 @@ def guidance_shift(cset: ConstraintSet, lam: torch.Tensor, x0: torch.Tensor) -> 
 class DualState:
     """Duals, per-constraint gains and the history of residuals across runs.
 
-    ``per_state=False``: one dual vector for the ensemble, driven by the mean residual (PD-LMC's
-    expectation constraint; calibrated once and stored). ``per_state=True``: one dual vector per
-    state, driven by that state's own residual; the states are re-drawn from the same seeds
-    every run (the sampler is deterministic given its noise streams), so each state's duals
-    converge for that state and every state meets the constraint, not only their mean.
+    ``per_state=False``: one dual vector for the ensemble, driven by the mean residual (an
+    expectation constraint; calibrated once and stored). ``per_state=True``: a per-state search,
+    one dual vector per state driven by that state's own residual; the same noise is redrawn
+    every run (the sampler is deterministic given its noise streams) and each state keeps its
+    best run (``best_x``), so each state's duals are tuned for that state's noise: a selection
+    among a few runs of one noise stream, not sampling from a constrained law.
 
     Each run is scored per row by a merit (RMS of residuals scaled by the first run's Jacobian
     diagonal; satisfied inequalities count 0). A row that scores worse than its best run so far
