@@ -234,3 +234,21 @@ def test_projection_moves_and_raw_rows(tmp_path):
     out = write_report(card, {"Data": ref, "Set": moved}, tmp_path, plots=False,
                        raw={"Set": ref})
     assert "| Set (raw) |" in out["table"] and out["projection"]["Set"] == m
+
+
+def test_bench_paired_standard_error_sees_through_shared_noise():
+    """Two ensembles from the same first states differ by a small, constant offset: the
+    paired standard error of their difference is far below the unpaired one."""
+    from nemoml.generate.bench import _figures, paired
+
+    grid = _grid()
+    a = _stable(grid, 24, seed=7)
+    a["T"] = a["T"] + np.random.default_rng(8).standard_normal((24, 1, 1, 1)) * grid.tmask
+    b = {"T": a["T"] + 0.01 * grid.tmask, "S": a["S"]}
+    card = ReportCard(grid, "eos80", a)
+    fa, fb = _figures(card, a), _figures(card, b)
+    se = paired(card, (fa, a), (fb, b))
+    unpaired = np.hypot(fa[1]["bw_T"].std(), fb[1]["bw_T"].std()) / np.sqrt(24)
+    assert se["bw_T"] < 1e-6 * unpaired  # the offset is the same in every pair
+    assert se["spread_sst"] < 1e-9  # a uniform offset leaves the spread unchanged
+    assert se["c1_bias"] > 0

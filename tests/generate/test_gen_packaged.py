@@ -88,3 +88,15 @@ def test_bench_quick(gen):
         assert key in out
     assert out["seconds_per_state_ddpm1000"] > out["seconds_per_state_ddim50"] > 0
     assert 0 <= out["inversion_fraction_ddim50"] <= 1
+    # paired statistics and a plain statement of what is within 10 %
+    for key in ("inversion_pct_1e-05", "c1_rms", "spread_sst", "c1_bias"):
+        assert out[f"paired_se_{key}_ddim50"] > 0
+        assert out[f"within_10pct_{key}_ddim50"] == (out[f"rel_diff_{key}_ddim50"] <= 0.1)
+    assert sorted(out["within_10pct_ddim50"] + out["not_within_10pct_ddim50"]) == sorted(
+        ["inversion_pct_1e-05", "n2_negative_pct", "c1_bias", "c1_rms", "spread_sst",
+         "spread_sss"])
+    # the constrained set before and after the projection, and how far it moved
+    tag = "ddim50_c1_ts_stability"
+    assert out[f"inversion_pct_1e-05_{tag}_final"] == 0
+    assert out[f"c1_bias_{tag}_raw"] > out[f"c1_bias_{tag}_final"]
+    assert out[f"projection_max_dT_{tag}"] >= out[f"projection_rms_dT_{tag}"] > 0
