@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("name", choices=sorted(BENCHES))
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.add_argument("--quick", action="store_true", help="fewer repetitions (for tests)")
+    bench.add_argument("-n", type=int, default=None,
+                       help="states per sampler (bench generate; default its own)")
     bench.set_defaults(func=_bench)
     for room in ROOMS:
         module = _room_commands(room)

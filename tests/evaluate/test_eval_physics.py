@@ -43,13 +43,14 @@ def test_boxes_match_direct_volume_means():
     vol = grid.e3t[:, None, None] * grid.area[None] * grid.tmask
     z = grid.gdept[:, None, None] + 0 * vol
     lat = np.abs(grid.lat)[None] + 0 * vol
-    bw = (z > 1000) | (lat > 30)
+    # depth and latitude bands, both below 500 m: the surface layer is in neither box
+    bw = (z > 1000) | ((lat > 30) & (z > 500))
     dw = (z > 500) & (z <= 1000) & (lat <= 30)
     for i in range(3):
         t = states["T"][i]
         assert m.per_state["bw_T"][i] == pytest.approx((t * vol)[bw].sum() / vol[bw].sum())
         assert m.per_state["dw_T"][i] == pytest.approx((t * vol)[dw].sum() / vol[dw].sum())
-    assert bw.any() and dw.any()
+    assert bw.any() and dw.any() and not (bw | dw)[0].any()
 
 
 def test_inversion_fraction_of_one_swapped_column():
@@ -151,8 +152,9 @@ def test_spread_check_compares_a_constrained_set_with_the_data_under_its_constra
 
     def entry(spread: float) -> dict:
         box = {"mean": 1.0, "std": 0.1}
-        return {"inversion_pct_1e-05": {"mean": 0.0}, "bw_T": box, "bw_S": box, "dw_T": box,
-                "dw_S": box, "c1_bias": 0.0, **dict.fromkeys(SPREADS, spread)}
+        return {"inversion_pct_1e-05": {"mean": 0.0}, "n2_negative_pct": {"mean": 0.0},
+                "bw_T": box, "bw_S": box, "dw_T": box, "dw_S": box, "c1_bias": 0.0,
+                "n_states": 8, "nearest_train_median": 1.0, **dict.fromkeys(SPREADS, spread)}
 
     summary = {"Data": entry(1.6), "C1": entry(0.4)}
     assert not checks(summary, "Data", None)["C1"]["spread"]  # 0.4 < half of 1.6
@@ -160,3 +162,93 @@ def test_spread_check_compares_a_constrained_set_with_the_data_under_its_constra
     result = checks(summary, "Data", None, under)["C1"]
     assert result["spread"] and result["pattern_spread"]
     assert not checks(summary, "Data", None, {"C1": dict.fromkeys(SPREADS, 1.0)})["C1"]["spread"]
+
+
+def _summary(card, sets: dict) -> dict:
+    return {name: card.evaluate(name, f, is_reference=i == 0).summary()
+            for i, (name, f) in enumerate(sets.items())}
+
+
+def test_spread_diversity_and_memorisation_checks_fail_noise_collapse_and_copies():
+    from nemoml.evaluate.report import checks
+
+    grid = _grid()
+    ref = _stable(grid, 24, seed=1)
+    new = _stable(grid, 12, seed=2)  # fresh states of the same distribution
+    card = ReportCard(grid, "eos80", ref)
+    rng = np.random.default_rng(5)
+    noisy = {k: v + 5 * v[:, :].std(0) * rng.standard_normal(v.shape) * grid.tmask
+             for k, v in new.items()}
+    collapsed = {k: np.repeat(v[:1], 12, 0) for k, v in new.items()}
+    copies = {k: v[:12].copy() for k, v in ref.items()}
+    sets = {"Data": ref, "New": new, "Noisy": noisy, "Collapsed": collapsed, "Copies": copies}
+    got = checks(_summary(card, sets), "Data", None)
+    assert all(got["New"].values()), got["New"]
+    assert not got["Noisy"]["level_spread"] and not got["Noisy"]["diversity"]
+    assert not got["Collapsed"]["level_spread"] and not got["Collapsed"]["diversity"]
+    assert got["Copies"]["diversity"] and not got["Copies"]["memorisation"]
+    # the training states' own leave-one-out distance is the memorisation reference
+    s = _summary(card, {"Data": ref})["Data"]
+    assert s["nearest_train_median"] > 0
+
+
+def test_n2_check_fails_a_set_with_unstable_columns():
+    from nemoml.evaluate.report import checks
+
+    grid = _grid()
+    ref = _stable(grid, 8)
+    bad = {k: v.copy() for k, v in ref.items()}
+    bad["T"][:, [1, 2]] = ref["T"][:, [2, 1]]  # warm under cold at one interface everywhere
+    card = ReportCard(grid, "eos80", ref)
+    got = checks(_summary(card, {"Data": ref, "Bad": bad, "Good": _stable(grid, 8, 3)}),
+                 "Data", None)
+    assert not got["Bad"]["n2_negative"] and got["Good"]["n2_negative"]
+
+
+def test_one_state_has_no_spread_check():
+    from nemoml.evaluate.report import ONE_STATE, checks, checks_table
+
+    grid = _grid()
+    ref = _stable(grid, 8)
+    card = ReportCard(grid, "eos80", ref)
+    one = {k: v[:1] for k, v in _stable(grid, 1, 4).items()}
+    got = checks(_summary(card, {"Data": ref, "One": one}), "Data", None)["One"]
+    assert all(got[k] is None for k in ("spread", "pattern_spread", "level_spread",
+                                         "diversity"))
+    assert got["inversions"] and got["memorisation"]
+    assert checks_table({"One": got}).count(ONE_STATE) == 4
+
+
+def test_projection_moves_and_raw_rows(tmp_path):
+    from nemoml.evaluate.report import projection_moves
+
+    grid = _grid()
+    ref = _stable(grid, 4)
+    moved = {"T": ref["T"] + 0.3 * grid.tmask, "S": ref["S"].copy()}
+    moved["S"][2, 1, 3, 4] += 0.05
+    m = projection_moves(ref, moved, grid.tmask)
+    assert m["rms_dT"] == pytest.approx(0.3) and m["max_dT"] == pytest.approx(0.3)
+    assert m["max_dS"] == pytest.approx(0.05)
+    assert m["rms_dS"] == pytest.approx(0.05 / np.sqrt(4 * grid.tmask.sum()))
+    card = ReportCard(grid, "eos80", ref)
+    out = write_report(card, {"Data": ref, "Set": moved}, tmp_path, plots=False,
+                       raw={"Set": ref})
+    assert "| Set (raw) |" in out["table"] and out["projection"]["Set"] == m
+
+
+def test_bench_paired_standard_error_sees_through_shared_noise():
+    """Two ensembles from the same first states differ by a small, constant offset: the
+    paired standard error of their difference is far below the unpaired one."""
+    from nemoml.generate.bench import _figures, paired
+
+    grid = _grid()
+    a = _stable(grid, 24, seed=7)
+    a["T"] = a["T"] + np.random.default_rng(8).standard_normal((24, 1, 1, 1)) * grid.tmask
+    b = {"T": a["T"] + 0.01 * grid.tmask, "S": a["S"]}
+    card = ReportCard(grid, "eos80", a)
+    fa, fb = _figures(card, a), _figures(card, b)
+    se = paired(card, (fa, a), (fb, b))
+    unpaired = np.hypot(fa[1]["bw_T"].std(), fb[1]["bw_T"].std()) / np.sqrt(24)
+    assert se["bw_T"] < 1e-6 * unpaired  # the offset is the same in every pair
+    assert se["spread_sst"] < 1e-9  # a uniform offset leaves the spread unchanged
+    assert se["c1_bias"] > 0

@@ -101,16 +101,29 @@ def test_calibrated_duals_are_stored_and_reused(toy):
 
 
 def test_per_state_duals_make_every_state_meet_c1(toy):
+    """Guidance alone: the states before the final projection (``last_raw``)."""
     gen, _ = toy
     target = (np.array(gen.targets["c1"]) + 0.05).tolist()
     cset = gen.constraint_set(["c1"], {"c1": target})
     free = gen.layout.encode(gen.sample(12, seed=8, steps=20), dtype=np.float64)
-    out = gen.sample(12, seed=8, steps=20, constraints=["c1"], targets={"c1": target},
-                     dual_rounds=4)
-    guided = gen.layout.encode(out, dtype=np.float64)
+    gen.sample(12, seed=8, steps=20, constraints=["c1"], targets={"c1": target}, dual_rounds=4)
+    guided = gen.layout.encode(gen.last_raw, dtype=np.float64)
     with torch.no_grad():
         rms_free = cset(free).pow(2).mean(1).sqrt()
         rms_guided = cset(guided).pow(2).mean(1).sqrt()
     # each state, not only the ensemble mean, is pulled onto the target profile
     assert (rms_guided < 0.1 * rms_free).all()
     assert gen.last_duals.best.shape == (12, cset.size)
+
+
+def test_projection_alone_puts_every_state_on_c1(toy):
+    """The final projection, without guidance: unguided states moved exactly onto C1."""
+    gen, _ = toy
+    target = (np.array(gen.targets["c1"]) + 0.05).tolist()
+    cset = gen.constraint_set(["c1"], {"c1": target})
+    free = gen.sample(6, seed=8, steps=20)
+    out = gen.layout.encode(gen._finish(gen.layout.encode(free), cset, None), dtype=np.float64)
+    with torch.no_grad():
+        before = cset(gen.layout.encode(free, dtype=np.float64)).pow(2).mean(1).sqrt()
+        after = cset(out).pow(2).mean(1).sqrt()
+    assert (before > 0.01).all() and (after < 1e-6).all()

@@ -52,9 +52,11 @@ def test_unconstrained_states_are_plausible_and_diverse(gen):
 
 
 def test_c1_is_met_by_every_state(gen):
+    """Guidance alone: the states before the final projection (``last_raw``)."""
     cset = gen.constraint_set(["c1"])
     free = gen.sample(8, seed=77, steps=50)
-    guided = gen.sample(8, seed=77, steps=50, constraints=["c1"])
+    gen.sample(8, seed=77, steps=50, constraints=["c1"])
+    guided = gen.last_raw
     with torch.no_grad():
         h = [cset(gen.layout.encode(f, dtype=np.float64)) for f in (free, guided)]
     bias = [float(v.mean(0).pow(2).mean().sqrt()) for v in h]
@@ -64,6 +66,16 @@ def test_c1_is_met_by_every_state(gen):
     # drawn close to the profile already cannot always gain a factor ten)
     assert per_state[1].mean() < per_state[0].mean() / 10
     assert (per_state[1] < per_state[0] / 2).all()
+
+
+def test_projection_alone_puts_every_state_on_c1(gen):
+    cset = gen.constraint_set(["c1"])
+    free = gen.sample(4, seed=77, steps=20)
+    out = gen.constrain(free, ["c1"])
+    with torch.no_grad():
+        before = cset(gen.layout.encode(free, dtype=np.float64)).pow(2).mean(1).sqrt()
+        after = cset(gen.layout.encode(out, dtype=np.float64)).pow(2).mean(1).sqrt()
+    assert (before > 1e-3).all() and (after < 1e-6).all()
 
 
 @pytest.mark.slow
@@ -76,3 +88,15 @@ def test_bench_quick(gen):
         assert key in out
     assert out["seconds_per_state_ddpm1000"] > out["seconds_per_state_ddim50"] > 0
     assert 0 <= out["inversion_fraction_ddim50"] <= 1
+    # paired statistics and a plain statement of what is within 10 %
+    for key in ("inversion_pct_1e-05", "c1_rms", "spread_sst", "c1_bias"):
+        assert out[f"paired_se_{key}_ddim50"] > 0
+        assert out[f"within_10pct_{key}_ddim50"] == (out[f"rel_diff_{key}_ddim50"] <= 0.1)
+    assert sorted(out["within_10pct_ddim50"] + out["not_within_10pct_ddim50"]) == sorted(
+        ["inversion_pct_1e-05", "n2_negative_pct", "c1_bias", "c1_rms", "spread_sst",
+         "spread_sss"])
+    # the constrained set before and after the projection, and how far it moved
+    tag = "ddim50_c1_ts_stability"
+    assert out[f"inversion_pct_1e-05_{tag}_final"] == 0
+    assert out[f"c1_bias_{tag}_raw"] > out[f"c1_bias_{tag}_final"]
+    assert out[f"projection_max_dT_{tag}"] >= out[f"projection_rms_dT_{tag}"] > 0

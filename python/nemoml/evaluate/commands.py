@@ -16,6 +16,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reference-name", default="Data")
     p.add_argument("--min-year", type=int, default=None, help="reference: first model year")
     p.add_argument("--max-year", type=int, default=None, help="reference: last model year")
+    p.add_argument("--holdout", default=None, metavar="FILE",
+                   help="real states of model years the model was not trained on (e.g. the "
+                        "database's later years): the memorisation reference, and every set "
+                        "is checked against them too")
+    p.add_argument("--holdout-name", default="Unseen")
+    p.add_argument("--holdout-min-year", type=int, default=None)
+    p.add_argument("--holdout-max-year", type=int, default=None)
+    p.add_argument("--holdout-every", type=int, default=1, metavar="K",
+                   help="keep every K-th held-out state (daily files: 30 for monthly)")
     p.add_argument("--set", action="append", default=[], metavar="NAME=FILE",
                    help="a set of states to compare (repeatable); FILE may be a quoted glob, "
                    "e.g. the ensemble's restarts 'run/*_m*.nc'")
@@ -47,18 +56,27 @@ def _evaluate(args) -> int:
     nz = grid.shape[0]
     ref = load_states(args.reference, ("T", "S"), nz=nz, min_year=args.min_year,
                       max_year=args.max_year)
-    sets, under = {args.reference_name: ref.fields}, {}
+    sets, under, raw, unseen_under = {args.reference_name: ref.fields}, {}, {}, {}
+    unseen = None
+    if args.holdout:
+        if args.holdout_every < 1:
+            raise ValueError(f"--holdout-every must be >= 1, got {args.holdout_every}")
+        held = load_states(args.holdout, ("T", "S"), nz=nz, min_year=args.holdout_min_year,
+                           max_year=args.holdout_max_year).fields
+        unseen = args.holdout_name
+        sets[unseen] = {k: v[:: args.holdout_every] for k, v in held.items()}
     for spec in args.set:
         name, sep, path = spec.partition("=")
         if not sep:
             raise ValueError(f"--set expects NAME=FILE, got {spec!r}")
         sets[name] = _load_set(path, nz)
     if args.generate:
-        generated, under = _generated(args)
+        generated, raw, under, unseen_under = _generated(args)
         sets.update(generated)
     card = ReportCard(grid, args.eos, ref.fields, args.depth_box)
     result = write_report(card, sets, args.out, plots=not args.no_plots,
-                          free=args.unconstrained, data_under=under)
+                          free=args.unconstrained, data_under=under, raw=raw, unseen=unseen,
+                          unseen_under=unseen_under)
     print(result["table"])
     print(json.dumps({"files": result["files"]}))
     return 0
@@ -80,9 +98,10 @@ def _load_set(path: str, nz: int) -> dict:
     return {k: np.concatenate([p[k] for p in parts]) for k in ("T", "S")}
 
 
-def _generated(args) -> tuple[dict, dict]:
+def _generated(args) -> tuple[dict, dict, dict, dict]:
     """Sample each ``--generate`` set and keep it as an ensemble file beside the report; also
-    the reference states moved onto each set's constraints (the spread each set can keep)."""
+    each constrained set's states before the final projection, and the reference (and
+    held-out) states moved onto each set's constraints (the spread each set can keep)."""
     from pathlib import Path
 
     from nemoml.generate import load_generator
@@ -96,7 +115,12 @@ def _generated(args) -> tuple[dict, dict]:
         raise ValueError(f"generator uses EOS {gen.density.eos!r}, --eos is {args.eos!r}")
     reference = load_states(args.reference, gen.layout.variables, nz=gen.layout.grid.shape[0],
                             min_year=args.min_year, max_year=args.max_year).fields
-    sets, under = {}, {}
+    held = None
+    if args.holdout:
+        held = load_states(args.holdout, gen.layout.variables, nz=gen.layout.grid.shape[0],
+                           min_year=args.holdout_min_year, max_year=args.holdout_max_year).fields
+        held = {k: v[:: args.holdout_every] for k, v in held.items()}
+    sets, raw, under, unseen_under = {}, {}, {}, {}
     for spec in args.generate:
         name, sep, cons = spec.partition("=")
         if not sep:
@@ -108,5 +132,8 @@ def _generated(args) -> tuple[dict, dict]:
                        {"constraints": cons or "none", "seed": args.seed})
         sets[name] = fields
         if names:
+            raw[name] = gen.last_raw  # before constrain() below overwrites it
             under[name] = gen.constrain(reference, names)
-    return sets, under
+            if held is not None:
+                unseen_under[name] = gen.constrain(held, names)
+    return sets, raw, under, unseen_under

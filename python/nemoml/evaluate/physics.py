@@ -18,6 +18,7 @@ from nemoml.generate.layout import Layout
 INVERSION_THRESHOLDS = (1e-5, 1e-3, 1e-2)
 DEPTH_BOX = 1500.0  # m, as in the paper tables
 LAT_BOX = 30.0
+BOX_TOP = 500.0  # m: both water-mass boxes lie below the seasonal surface layer
 
 
 def identity_layout(grid: GridInfo) -> Layout:
@@ -40,8 +41,13 @@ class SetMetrics:
             vals = np.asarray(vals, np.float64)
             out[key] = {"mean": float(vals.mean()), "std": float(vals.std())}
         for key in ("c1_bias", "c2_bias", "ts_bias", "sigma0_profile_error", "spread_sst",
-                    "spread_sss", "spread_t_deep", "pattern_spread_sst", "pattern_spread_sss"):
+                    "spread_sss", "spread_t_deep", "pattern_spread_sst", "pattern_spread_sss",
+                    "diversity"):
             out[key] = float(self.profiles[key])
+        for key in ("level_spread_T", "level_spread_S"):
+            out[key] = [float(v) for v in self.profiles[key]]
+        near = np.asarray(self.per_state.get("nearest_train", [np.nan]))
+        out["nearest_train_median"] = float(np.median(near))
         return out
 
 
@@ -70,17 +76,29 @@ class ReportCard:
         self.depth_box = depth_box
         g = grid
         vol = g.tmask * g.e3t[:, None, None] * g.area[None]
+        # depth and latitude bands: Bottom-Water below depth_box everywhere and from BOX_TOP
+        # down poleward of LAT_BOX (the U of the seed's sector), Deep-Water from BOX_TOP to
+        # depth_box equatorward. Water above BOX_TOP is in neither: on GYRE 62 % of the
+        # surface lies north of 30°, and "z > depth_box or |lat| > 30°" made its seasonal
+        # surface layer Bottom Water
+        below = g.gdept[:, None, None] > BOX_TOP
         deep = g.gdept[:, None, None] > depth_box
         polar = np.abs(g.lat)[None] > LAT_BOX
-        mid = (g.gdept[:, None, None] > 500.0) & ~deep & ~polar
-        self.w_bw = vol * (deep | polar)
-        self.w_dw = vol * mid
+        self.w_bw = vol * (deep | (polar & below))
+        self.w_dw = vol * (below & ~deep & ~polar)
         # interface (k, k+1) between two ocean cells, weighted by its w-cell volume
         both = g.tmask[:-1] & g.tmask[1:]
         self.w_int = both * g.e3w[1:, None, None] * g.area[None]
         self.targets = None
+        self.scale = self.train = self.centre = None
         if reference is not None:
             self.targets = {n: self._raw(n, reference).mean(0) for n in ("c1", "c2", "ts")}
+            # distances between states: T and S anomalies from the reference mean over one
+            # std per variable (over every ocean cell and state), each ocean cell counting once
+            ocean = g.tmask
+            self.centre = {v: np.asarray(reference[v], np.float64).mean(0) for v in ("T", "S")}
+            self.scale = {v: float(np.asarray(reference[v])[:, ocean].std()) for v in ("T", "S")}
+            self.train = self.vectors(reference)
 
     def _x(self, fields: dict) -> torch.Tensor:
         return self.layout.encode(fields, "report card", dtype=np.float64)
@@ -101,7 +119,31 @@ class ReportCard:
             s = torch.as_tensor(np.asarray(fields["S"], np.float64))
             return self.density.n2(t, s, self.grid.gdepw, self.grid.e3w).numpy()
 
-    def evaluate(self, name: str, fields: dict) -> SetMetrics:
+    def vectors(self, fields: dict) -> torch.Tensor:
+        """States as (n, cells) anomaly vectors in units of the reference's std."""
+        ocean = self.grid.tmask
+        parts = []
+        for v in ("T", "S"):
+            anom = (np.asarray(fields[v], np.float64) - self.centre[v]) / self.scale[v]
+            parts.append(anom[:, ocean])
+        return torch.from_numpy(np.concatenate(parts, 1))
+
+    def _distances(self, per: dict, profiles: dict, fields: dict, is_reference: bool) -> None:
+        """Nearest-training-state distance of each state (memorisation) and the set's mean
+        pairwise distance (diversity), RMS over cells in reference-std units."""
+        x = self.vectors(fields)
+        cells = x.shape[1]
+        n = x.shape[0]
+        pair = _cdist(x, x) / np.sqrt(cells)
+        profiles["diversity"] = float(pair[np.triu_indices(n, 1)].mean()) if n > 1 else np.nan
+        near = _cdist(x, self.train) / np.sqrt(cells)
+        if is_reference and near.shape[0] == near.shape[1]:  # each against the others
+            np.fill_diagonal(near, np.inf)
+        per["nearest_train"] = near.min(1)
+
+    def evaluate(self, name: str, fields: dict, is_reference: bool = False) -> SetMetrics:
+        """Metrics of one set; ``is_reference``: the set is the reference (training) set
+        itself, so its nearest-training distances leave each state out."""
         self.layout.check(fields, name)
         temp = np.asarray(fields["T"], np.float64)
         sal = np.asarray(fields["S"], np.float64)
@@ -120,7 +162,7 @@ class ReportCard:
         per["n2_negative_pct"] = 100 * ((n2 < 0) * self.w_int).sum((1, 2, 3)) / wsum
         per["n2_median"] = np.array([np.median(v[self.w_int > 0]) for v in n2])
         per["n2_p01"] = np.array([np.percentile(v[self.w_int > 0], 1) for v in n2])
-        profiles: dict = {"sigma0": self._raw("c1", fields)}
+        profiles: dict = {"sigma0": self._raw("c1", fields), "diversity": float("nan")}
         if self.targets is not None:
             for cname in ("c1", "c2", "ts"):
                 h = self._raw(cname, fields) - self.targets[cname]
@@ -134,6 +176,8 @@ class ReportCard:
         else:
             for key in ("c1_bias", "c2_bias", "ts_bias", "sigma0_profile_error"):
                 profiles[key] = float("nan")
+        if self.train is not None:
+            self._distances(per, profiles, fields, is_reference)
         tm = self.grid.tmask
         ocean_levels = np.flatnonzero(tm.any((1, 2)))
         deep = int(min(np.searchsorted(self.grid.gdept, self.depth_box), ocean_levels[-1]))
@@ -142,6 +186,11 @@ class ReportCard:
         profiles["spread_sst"] = float(maps["std_sst"][tm[0]].mean())
         profiles["spread_sss"] = float(maps["std_sss"][tm[0]].mean())
         profiles["spread_t_deep"] = float(maps["std_t_deep"][tm[deep]].mean())
+        # per-level spread (mean over the level's ocean points of the std across states):
+        # checked from both sides, since noise inflates it where collapse shrinks it
+        for key, field in (("T", temp), ("S", sal)):
+            profiles[f"level_spread_{key}"] = np.array(
+                [field[:, k].std(0)[tm[k]].mean() for k in ocean_levels])
         # the same spread of each state's departure from its own surface mean: constraints
         # on level means remove the basin-wide (here seasonal) part of the spread by design,
         # so "collapse to the mean" is judged on the pattern that is left
@@ -162,3 +211,9 @@ def _zonal_mean(field: np.ndarray, mask: np.ndarray) -> np.ndarray:
     count = mask.sum(-1)
     total = (field * mask).sum(-1)
     return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _cdist(a: torch.Tensor, b: torch.Tensor) -> np.ndarray:
+    """Euclidean distances without the |a|² + |b|² - 2ab shortcut, which cancels to zero
+    for nearby states."""
+    return torch.cdist(a, b, compute_mode="donot_use_mm_for_euclid_dist").numpy()

@@ -5,7 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from nemoml.evaluate.physics import INVERSION_THRESHOLDS, ReportCard, SetMetrics
+import numpy as np
+
+from nemoml.evaluate.physics import (
+    BOX_TOP,
+    INVERSION_THRESHOLDS,
+    LAT_BOX,
+    ReportCard,
+    SetMetrics,
+)
 
 
 def _pm(entry: dict, fmt: str = ".3g") -> str:
@@ -19,7 +27,7 @@ def table(metrics: list[SetMetrics], depth_box: float) -> str:
         ["source", "n", "BW S", "BW T", "DW S", "DW T"]
         + [f"inv. % (>{t:g})" for t in thr]
         + ["N2<0 %", "C1 bias", "C2 bias", "T-S bias", "C1 rms", "spread SST", "spread SSS",
-           "pattern spread SST", "pattern spread SSS"]
+           "pattern spread SST", "pattern spread SSS", "diversity", "nearest train"]
     )
     rows = []
     for m in metrics:
@@ -31,29 +39,46 @@ def table(metrics: list[SetMetrics], depth_box: float) -> str:
             + [_pm(s["n2_negative_pct"], ".2f"), f"{s['c1_bias']:.2e}", f"{s['c2_bias']:.2e}",
                f"{s['ts_bias']:.2e}", f"{s['c1_rms']['mean']:.2e}", f"{s['spread_sst']:.3f}",
                f"{s['spread_sss']:.4f}", f"{s['pattern_spread_sst']:.3f}",
-               f"{s['pattern_spread_sss']:.4f}"]
+               f"{s['pattern_spread_sss']:.4f}", f"{s['diversity']:.3f}",
+               f"{s['nearest_train_median']:.3f}"]
         )
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     notes = (
-        f"\nBW: z > {depth_box:g} m or |lat| > 30°; DW: 500 m < z < {depth_box:g} m and "
-        "|lat| < 30° (volume-weighted means; ± is the std over states). Inversions: % of "
+        f"\nBW: z > {depth_box:g} m, or {BOX_TOP:g} m < z and |lat| > {LAT_BOX:g}°; DW: "
+        f"{BOX_TOP:g} m < z < {depth_box:g} m and |lat| < {LAT_BOX:g}° (volume-weighted means; "
+        f"± is the std over states; water above {BOX_TOP:g} m is in neither). Inversions: % of "
         "interface volume where sigma0 decreases downward by more than the threshold "
         "(kg m-3), with the model's own EOS. Biases: RMS over levels of the residual of the set "
         "mean; C1 rms: mean over states of each state's RMS residual. Spread: mean over the "
         "surface of the per-gridpoint std across states; pattern spread: the same after "
-        "removing each state's surface mean.\n"
+        "removing each state's surface mean. Diversity: mean distance between two states of "
+        "the set; nearest train: median distance of a state to its nearest reference "
+        "(training) state (leave-one-out for the reference itself); distances are RMS over "
+        "ocean cells of the T and S anomalies in units of the reference's std. Rows marked "
+        "'(raw)' are the sampler's states before the final projection.\n"
     )
     return "\n".join(lines) + "\n" + notes
 
 
 SPREADS = ("spread_sst", "spread_sss", "pattern_spread_sst", "pattern_spread_sss")
+REFERENCE_KEYS = SPREADS + ("level_spread_T", "level_spread_S", "diversity")
+SPREAD_BOUNDS = (0.5, 2.0)  # a set's spread over that of its reference, from both sides
+MEMORISATION_FRACTION = 0.5
+SPREAD_CHECKS = {"spread", "pattern_spread", "level_spread", "diversity"}
+ONE_STATE = "n/a (one state)"
 
 
-def checks(summary: dict, data: str, free: str | None, spread_ref: dict | None = None) -> dict:
+def _within(ratio) -> bool:
+    ratio = np.asarray(ratio, np.float64)
+    return bool(np.all((ratio >= SPREAD_BOUNDS[0]) & (ratio <= SPREAD_BOUNDS[1])))
+
+
+def checks(summary: dict, data: str, free: str | None, spread_ref: dict | None = None,
+           unseen: str | None = None, skip=()) -> dict:
     """The acceptance checks of each set against the data (and the unconstrained set).
 
-    - inversions (> 1e-5 kg m-3) at most the data's plus 0.5 percentage points;
+    - inversions (> 1e-5 kg m-3) and N² < 0 at most the data's plus 0.5 percentage points;
     - BW/DW mean T and S within two of the data's standard deviations (over states);
     - C1 bias at most a tenth of the unconstrained set's;
     - no collapse: surface spread at least half the data's (``spread``), and the same for
@@ -61,73 +86,150 @@ def checks(summary: dict, data: str, free: str | None, spread_ref: dict | None =
       A constrained set is compared with the data moved onto its own constraints
       (``spread_ref[name]``): C1 or T-S remove each state's level-mean anomaly, on GYRE the
       seasonal swing that is most of the data's surface spread, so the data themselves keep
-      only a quarter of it under C1 + T-S + stability.
+      only a quarter of it under C1 + T-S + stability;
+    - neither collapse nor noise: the spread of every level (T and S) and the mean distance
+      between two states (``diversity``) between half and twice the same reference's;
+    - no memorisation: the median distance of a state to its nearest training state at least
+      half that of real states the model has not seen (``unseen``: held-out model years), or
+      without them of each training state to the others.
+
+    A set of one state has no spread: its spread checks are ``None`` ("n/a (one state)").
     """
     ref = summary[data]
     spread_ref = spread_ref or {}
+    memo = summary[unseen]["nearest_train_median"] if unseen else ref["nearest_train_median"]
     out = {}
     for name, s in summary.items():
-        if name in (data, free):
+        if name in (data, unseen) or name in skip:
             continue
         res = {"inversions": s["inversion_pct_1e-05"]["mean"]
-               <= ref["inversion_pct_1e-05"]["mean"] + 0.5}
+               <= ref["inversion_pct_1e-05"]["mean"] + 0.5,
+               "n2_negative": s["n2_negative_pct"]["mean"] <= ref["n2_negative_pct"]["mean"] + 0.5}
         for key in ("bw_T", "bw_S", "dw_T", "dw_S"):
             res[key] = abs(s[key]["mean"] - ref[key]["mean"]) <= 2 * ref[key]["std"]
-        if free is not None:
+        if free is not None and name != free:
             res["c1_tenth"] = s["c1_bias"] <= 0.1 * summary[free]["c1_bias"]
         base = spread_ref.get(name, ref)
         res["spread"] = all(s[k] >= 0.5 * base[k] for k in ("spread_sst", "spread_sss"))
         res["pattern_spread"] = all(s[k] >= 0.5 * base[k]
                                     for k in ("pattern_spread_sst", "pattern_spread_sss"))
-        out[name] = {k: bool(v) for k, v in res.items()}
+        if "level_spread_T" in base:
+            res["level_spread"] = all(
+                _within(np.asarray(s[k]) / np.maximum(np.asarray(base[k]), 1e-30))
+                for k in ("level_spread_T", "level_spread_S"))
+        if "diversity" in base:
+            res["diversity"] = _within(s["diversity"] / base["diversity"])
+        res["memorisation"] = s["nearest_train_median"] >= MEMORISATION_FRACTION * memo
+        if s["n_states"] < 2:  # one state has no spread: not a collapse, no check at all
+            res.update(dict.fromkeys(SPREAD_CHECKS & res.keys()))
+        out[name] = {k: None if v is None else bool(v) for k, v in res.items()}
+    return out
+
+
+def projection_moves(raw: dict, final: dict, tmask: np.ndarray) -> dict:
+    """How far the final projection moved a set: RMS and max over ocean cells of ΔT, ΔS."""
+    out = {}
+    for var in ("T", "S"):
+        d = (np.asarray(final[var], np.float64) - np.asarray(raw[var], np.float64))[:, tmask]
+        out[f"rms_d{var}"] = float(np.sqrt(np.mean(d**2)))
+        out[f"max_d{var}"] = float(np.abs(d).max())
     return out
 
 
 def checks_table(result: dict) -> str:
     if not result:
         return ""
-    keys = list(next(iter(result.values())))
+    keys = list(dict.fromkeys(k for res in result.values() for k in res))
     lines = ["| set | " + " | ".join(keys) + " |", "|" + "---|" * (len(keys) + 1)]
     for name, res in result.items():
-        lines.append(f"| {name} | " + " | ".join("yes" if res[k] else "**no**" for k in keys)
-                     + " |")
+        cells = ("" if k not in res else ONE_STATE if res[k] is None
+                 else "yes" if res[k] else "**no**" for k in keys)
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
+def _references(card: ReportCard, under: dict | None) -> dict:
+    """Spread, level-spread and diversity of states moved onto each set's constraints."""
+    out = {}
+    for name, fields in (under or {}).items():
+        summ = card.evaluate(name, fields).summary()
+        out[name] = {k: summ[k] for k in REFERENCE_KEYS}
+    return out
+
+
+def _reference_table(title: str, refs: dict) -> str:
+    keys = SPREADS + ("diversity",)
+    return (f"\n{title}\n\n| set | " + " | ".join(keys) + " |\n|" + "---|" * (len(keys) + 1)
+            + "\n" + "".join(f"| {n} | " + " | ".join(f"{r[k]:.3g}" for k in keys) + " |\n"
+                             for n, r in refs.items()))
+
+
+def _moves_table(moves: dict) -> str:
+    keys = ("rms_dT", "max_dT", "rms_dS", "max_dS")
+    return ("\nHow far the final projection moved each set (over every ocean cell of every "
+            "state; degC, psu):\n\n| set | " + " | ".join(keys) + " |\n|"
+            + "---|" * (len(keys) + 1) + "\n"
+            + "".join(f"| {n} | " + " | ".join(f"{m[k]:.3g}" for k in keys) + " |\n"
+                      for n, m in moves.items()))
+
+
 def write_report(card: ReportCard, sets: dict, out_dir, plots: bool = True,
-                 free: str | None = None, data_under: dict | None = None) -> dict:
+                 free: str | None = None, data_under: dict | None = None,
+                 raw: dict | None = None, unseen: str | None = None,
+                 unseen_under: dict | None = None) -> dict:
     """Evaluate every set, write ``report.md``, ``report.json`` and PNGs into ``out_dir``.
 
-    ``data_under`` maps a set's name to the data moved onto that set's constraints: its
-    spreads are the set's spread reference."""
+    The first set is the reference (training) data. ``data_under`` maps a set's name to the
+    data moved onto that set's constraints: its spreads are the set's spread reference.
+    ``raw`` maps a set's name to the sampler's states before the final projection: they are
+    reported as rows ``NAME (raw)``, with how far the projection moved each state. ``unseen``
+    names a set of real states from model years the model was not trained on: the
+    memorisation reference, and every set is checked against it too (``checks_unseen``, with
+    ``unseen_under``, those states moved onto each set's constraints, as spread reference)."""
     from nemoml.evaluate import plots as P
     from nemoml.generate.export import atomic_write
 
     out_dir = Path(out_dir)
-    metrics = [card.evaluate(name, fields) for name, fields in sets.items()]
-    md = table(metrics, card.depth_box)
+    raw = raw or {}
+    metrics = [card.evaluate(name, fields, is_reference=i == 0)
+               for i, (name, fields) in enumerate(sets.items())]
+    raw_metrics = [card.evaluate(f"{name} (raw)", fields) for name, fields in raw.items()]
+    md = table(metrics + raw_metrics, card.depth_box)
     summary = {m.name: m.summary() for m in metrics}
     data = metrics[0].name
-    spread_ref = {}
-    for name, fields in (data_under or {}).items():
-        under = card.evaluate(name, fields).summary()
-        spread_ref[name] = {k: under[k] for k in SPREADS}
-    result_checks = checks(summary, data, free if free in summary else None, spread_ref)
+    free = free if free in summary else None
+    unseen = unseen if unseen in summary else None
+    spread_ref = _references(card, data_under)
+    result_checks = checks(summary, data, free, spread_ref, unseen)
     if spread_ref:
-        md += (f"\nSpread reference: the {data} moved onto each set's constraints (the final "
-               "projection alone):\n\n| set | " + " | ".join(SPREADS) + " |\n|"
-               + "---|" * (len(SPREADS) + 1) + "\n"
-               + "".join(f"| {n} | " + " | ".join(f"{r[k]:.3g}" for k in SPREADS) + " |\n"
-                         for n, r in spread_ref.items()))
+        md += _reference_table(f"Spread reference: the {data} moved onto each set's "
+                               "constraints (the final projection alone):", spread_ref)
     if result_checks:
         md += "\nChecks against the data (first row):\n\n" + checks_table(result_checks)
+    moves = {n: projection_moves(f, sets[n], card.grid.tmask) for n, f in raw.items()
+             if n in sets}
+    if moves:
+        md += _moves_table(moves)
+    unseen_ref, unseen_checks = {}, {}
+    if unseen:
+        unseen_ref = _references(card, unseen_under)
+        unseen_checks = checks(summary, unseen, free, unseen_ref, unseen, skip=(data,))
+        if unseen_ref:
+            md += _reference_table(f"Spread reference of the held-out {unseen} states "
+                                   "moved onto each set's constraints:", unseen_ref)
+        md += (f"\nChecks against the held-out {unseen} states (model years not trained "
+               "on):\n\n" + checks_table(unseen_checks))
     atomic_write(out_dir / "report.md", lambda p: Path(p).write_text(md))
     atomic_write(out_dir / "report.json", lambda p: Path(p).write_text(json.dumps(
-        {"sets": summary, "checks": result_checks, "spread_reference": spread_ref}, indent=1)))
+        {"sets": summary, "raw_sets": {m.name: m.summary() for m in raw_metrics},
+         "checks": result_checks, "checks_unseen": unseen_checks,
+         "spread_reference": spread_ref, "spread_reference_unseen": unseen_ref,
+         "projection": moves}, indent=1)))
     files = [out_dir / "report.md", out_dir / "report.json"]
     if plots:
         files.append(P.ts_diagram(card, sets, out_dir / "ts_diagram.png"))
         files.append(P.stratification(card, metrics, out_dir / "stratification.png"))
         files.append(P.spread_maps(card, metrics, out_dir / "spread.png"))
     return {"table": md, "summary": summary, "checks": result_checks,
+            "checks_unseen": unseen_checks, "projection": moves,
             "files": [str(f) for f in files]}

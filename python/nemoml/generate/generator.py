@@ -64,6 +64,9 @@ class Generator:
         self.meta = meta or {}
         self.start = start
         self.last_duals: DualState | None = None  # per-state duals of the last sample()
+        # the last sample()'s states as the sampler left them, before the final projection:
+        # what the model (and its guidance) did, apart from what the projection imposes
+        self.last_raw: dict | None = None
         self.physics = Physics(layout, density)
         self.mask = layout.mask_tensor()
 
@@ -228,7 +231,8 @@ class Generator:
         cond = self.encode_condition(condition) if condition else None
         if not constraints:
             x = self.run(n, seed, steps, sampler, eta, None, None, cond, batch_size, progress)
-            return self.layout.decode(x)
+            self.last_raw = self.layout.decode(x)
+            return self.last_raw
         cset = self.constraint_set(constraints, targets)
         key = self._key(constraints, sampler, steps, eta)
         lam = cset.join(self.duals[key]) if targets is None and key in self.duals else None
@@ -256,8 +260,9 @@ class Generator:
         return self._finish(self.layout.encode(fields, "states"), cset, None)
 
     def _finish(self, x: torch.Tensor, cset: ConstraintSet, cond) -> dict:
+        self.last_raw = self.layout.decode(x)
         if not cset.names:
-            return self.layout.decode(x)
+            return self.last_raw
         lay = self.layout
         fixed = ssh_fixed = None
         if cond is not None:  # observed T, S or SSH cells keep their values through the projection
