@@ -16,6 +16,7 @@ import numpy as np
 
 from nemoml.bridge.hooks import Handler
 
+DTYPE = "float32"  # the generator samples in float32: its fields travel and return so
 CONSTRAINT_SWITCHES = (("ln_nemoml_c1", "c1"), ("ln_nemoml_c2", "c2"), ("ln_nemoml_ts", "ts"),
                        ("ln_nemoml_stab", "stability"))
 
@@ -42,9 +43,14 @@ def _prepare(session, argument: str) -> None:
     session.cache["generator"] = gen
 
 
+def _inputs(settings, argument: str) -> set[str]:
+    """The host fields the generator reads: surface T to condition on, SSH when not generated."""
+    return {"sshn", "tn"} if settings.cn_nemoml_condition == "sst" else {"sshn"}
+
+
 def _pad(field: np.ndarray, jpk: int) -> np.ndarray:
     """Generator levels (wet ones) -> the host's jpk levels, zero below."""
-    out = np.zeros((jpk, *field.shape[1:]))
+    out = np.zeros((jpk, *field.shape[1:]), DTYPE)
     out[: field.shape[0]] = field
     return out
 
@@ -66,7 +72,7 @@ def _run(session, argument: str, inputs: dict, outputs: dict) -> dict:
     state["sshn"] = sample["SSH"][0] if "SSH" in sample else inputs["sshn"]
     for name, var in (("un", "U"), ("vn", "V")):
         generated = s.cn_nemoml_uv == "generated"
-        state[name] = _pad(sample[var][0], jpk) if generated else np.zeros(outputs[name])
+        state[name] = _pad(sample[var][0], jpk) if generated else np.zeros(outputs[name], DTYPE)
     if s.cn_nemoml_rstout:
         _write_restart(session, state, s.cn_nemoml_rstout, gen)
     return {name: state[name] for name in outputs}
@@ -84,4 +90,4 @@ def _write_restart(session, state: dict, path: str, gen) -> None:
                               SSH=state["sshn"]), grid, eos=gen.meta["eos"]["name"])
 
 
-HANDLER = Handler(run=_run, prepare=_prepare)
+HANDLER = Handler(run=_run, prepare=_prepare, inputs=_inputs, dtype=DTYPE)
