@@ -20,6 +20,8 @@ from nemoml.generate.layout import Layout
 from nemoml.generate.schedule import Schedule
 from nemoml.generate.start import GaussianStart
 from nemoml.generate.unet import UNet
+from nemoml.grid import Grid
+from nemoml.grid.padding import Boundaries
 
 CHECKPOINT = "checkpoint.pt"
 
@@ -65,8 +67,20 @@ def build(cfg: TrainConfig):
     layout.fit(train_set.fields)
     x_train = layout.encode(train_set.fields, f"{cfg.database} (training split)")
     x_val = layout.encode(val_set.fields, f"{cfg.database} (validation split)")
-    net = UNet(layout.channels, cfg.base, tuple(cfg.mults), cfg.blocks)
+    net = UNet(layout.channels, cfg.base, tuple(cfg.mults), cfg.blocks,
+               bounds=_boundaries(cfg.mesh_mask, layout))
     return grid, layout, x_train, x_val, net, train_set
+
+
+def _boundaries(mesh_mask, layout: Layout) -> Boundaries:
+    """The mesh mask's edges (jperio or its own wrap) for the UNet's padding; a wrapped edge
+    must not carry the layout's land padding, which would sit inside the seam."""
+    bounds = Boundaries.from_grid(Grid.from_mesh_mask(mesh_mask))
+    nz, ny, nx = layout.grid.shape
+    if (bounds.periodic and layout.width != nx) or (bounds.fold and layout.height != ny):
+        raise ValueError(f"{mesh_mask}: a periodic or folded {nx}x{ny} grid must be divisible "
+                         f"by {layout.multiple} (2**(len(mults)-1)) along its wrapped edges")
+    return bounds
 
 
 def _reference_card(grid, density, fields) -> dict:
@@ -165,7 +179,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     targets = default_targets(Physics(layout, density), database)
     start = GaussianStart.fit(database, mask, sched.snr(sched.t_start))
     model_config = {"base": cfg.base, "mults": list(cfg.mults), "blocks": cfg.blocks,
-                    "parameters": n_params, "clip": cfg.clip}
+                    "parameters": n_params, "clip": cfg.clip,
+                    "bounds": asdict(_boundaries(cfg.mesh_mask, layout))}
     extra = {"reference": _reference_card(grid, density, train_set.fields),
              "training": {"config": {k: v for k, v in asdict(cfg).items()},
                           "history": history, "n_train_states": int(x_train.shape[0]),
