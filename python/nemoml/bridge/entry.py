@@ -11,7 +11,7 @@ import logging
 import sys
 import warnings
 
-from nemoml.bridge import forward
+from nemoml.bridge import device, forward
 from nemoml.bridge.comm import Agreement, HookError, describe, host_comm
 from nemoml.bridge.exchange import allocate
 from nemoml.bridge.fields import ViewCache, view_all
@@ -51,14 +51,19 @@ def boot() -> int:
     warnings.filterwarnings("ignore", message=".*torch.jit.*", category=DeprecationWarning)
     logging.basicConfig(stream=sys.stderr, level=logging.INFO,
                         format="nemoml %(levelname)s %(name)s: %(message)s")
-    import torch  # noqa: F401  (pay the import at boot, never in a time step)
-
     return 0
 
 
-def init(fcomm, grid, nfields, descs, settings_text) -> int:
+def _torch(settings: Settings) -> None:
+    """Import torch on a rank that runs a model (at init or model load, never in a time step);
+    the others keep views, gather and scatter without it (about 0.3 GB less per rank)."""
     import torch
 
+    if torch.get_num_threads() != settings.nn_nemoml_threads:
+        torch.set_num_threads(settings.nn_nemoml_threads)
+
+
+def init(fcomm, grid, nfields, descs, settings_text) -> int:
     if S.session is not None:
         raise RuntimeError("nemoml_init called twice without nemoml_finalize")
     comm = host_comm(fcomm)
@@ -72,7 +77,11 @@ def init(fcomm, grid, nfields, descs, settings_text) -> int:
     uncovered = ag.run(check_tiling, subs, g["ni0glo"], g["nj0glo"])
     ag.check()
     session = Session(comm, settings, g, subs)
-    torch.set_num_threads(settings.nn_nemoml_threads)
+    runs_handler = session.exchange.is_root and any(map(settings.hook_spec, HOOK_NAMES))
+    if runs_handler or settings.models():
+        ag.run(_torch, settings)
+    session.registry.device = ag.run(device.select, settings.cn_nemoml_device, comm) or "cpu"
+    ag.check()
     ag.run(session.set_static, fields)
     ag.check()
     session.gather_static(ag)
@@ -94,6 +103,7 @@ def init(fcomm, grid, nfields, descs, settings_text) -> int:
 def model_load(name, path, handle_out) -> int:
     s = _session()
     ag = s.agree("nemoml_model_load")
+    ag.run(_torch, s.settings)
     h = ag.run(s.registry.load, S.ffi.string(name).decode(), S.ffi.string(path).decode())
     ag.check()
     handle_out[0] = h

@@ -17,17 +17,20 @@ with inputs and outputs in the order the host passed the fields.
 from __future__ import annotations
 
 import importlib
+import json
+import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import numpy as np
 
-from nemoml.bridge import forward
+from nemoml.bridge import forward, memory
 from nemoml.bridge.fields import Field, check_same_dtype, check_shape, check_values
 from nemoml.bridge.session import Session
 from nemoml.bridge.settings import Settings
 
 HOOK_NAMES = ("nemoml_istate", "nemoml_increments")
+log = logging.getLogger("nemoml.bridge")
 
 
 @dataclass(frozen=True)
@@ -137,14 +140,29 @@ def run_hook(session: Session, hook: str, fields: dict[str, Field]) -> None:
     ag.check()
     if not spec:
         return  # switched off: the host's fields are left as they are
+    phases = memory.Phases()
     names, dtype = ag.run(_wanted, session, spec, fields) or ([], None)
     ag.check()
     inputs = {n: session.exchange.gather(fields[n].array, dtype, ag) for n in names}
+    phases.mark("gather", sum(a.nbytes for a in inputs.values() if a is not None))
     results = None
     if session.exchange.is_root:
         results = ag.run(_run_handler, session, spec, inputs, fields)
     ag.check()
     del inputs
+    phases.mark("handler")
+    nbytes = sum(r.nbytes for r in results.values()) if results else 0
     for name, f in fields.items():
         if f.intent != "in":
             session.exchange.scatter(results.pop(name) if results else None, f.array, ag)
+    phases.mark("scatter", nbytes)
+    _report(session, hook, phases)
+
+
+def _report(session: Session, hook: str, phases: memory.Phases) -> None:
+    """One log line on the root: seconds and memory of each phase, every rank's peak."""
+    peaks = session.comm.gather(phases.life_peak, root=0)
+    if session.exchange.is_root:
+        phases.figures["rss_peak_gb"] = round(peaks[0] / 1e9, 4)
+        phases.figures["other_ranks_rss_peak_gb"] = round(max(peaks[1:], default=0) / 1e9, 4)
+        log.info("%s profile %s", hook, json.dumps(phases.figures))

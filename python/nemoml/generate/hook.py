@@ -12,10 +12,15 @@ density would inject noise. ``'generated'`` takes U and V from a generator train
 
 from __future__ import annotations
 
+import logging
+import time
+
 import numpy as np
 
 from nemoml.bridge.hooks import Handler
 
+log = logging.getLogger("nemoml.generate")
+PROGRESS_SECONDS = 10.0  # a progress line at the first and last step and at least this often
 DTYPE = "float32"  # the generator samples in float32: its fields travel and return so
 CONSTRAINT_SWITCHES = (("ln_nemoml_c1", "c1"), ("ln_nemoml_c2", "c2"), ("ln_nemoml_ts", "ts"),
                        ("ln_nemoml_stab", "stability"))
@@ -48,6 +53,20 @@ def _inputs(settings, argument: str) -> set[str]:
     return {"sshn", "tn"} if settings.cn_nemoml_condition == "sst" else {"sshn"}
 
 
+def _progress():
+    """``(step, steps)`` callback: 'sampling step k of n, s' lines in the host's log (root)."""
+    t0 = time.perf_counter()
+    last = [-PROGRESS_SECONDS]
+
+    def report(step: int, steps: int) -> None:
+        now = time.perf_counter() - t0
+        if step in (1, steps) or now - last[0] >= PROGRESS_SECONDS:
+            last[0] = now
+            log.info("sampling step %d of %d, %.1f s", step, steps, now)
+
+    return report
+
+
 def _pad(field: np.ndarray, jpk: int) -> np.ndarray:
     """Generator levels (wet ones) -> the host's jpk levels, zero below."""
     out = np.zeros((jpk, *field.shape[1:]), DTYPE)
@@ -66,7 +85,7 @@ def _run(session, argument: str, inputs: dict, outputs: dict) -> dict:
         observed[0] = session.global_masks["tmask"][0]
         condition = {"T": (inputs["tn"][:nz], observed)}
     sample = gen.sample(1, seed=s.nn_nemoml_seed, sampler=s.cn_nemoml_sampler,
-                        steps=s.nn_nemoml_steps, condition=condition,
+                        steps=s.nn_nemoml_steps, condition=condition, progress=_progress(),
                         constraints=[c for flag, c in CONSTRAINT_SWITCHES if getattr(s, flag)])
     state = {"tn": _pad(sample["T"][0], jpk), "sn": _pad(sample["S"][0], jpk)}
     state["sshn"] = sample["SSH"][0] if "SSH" in sample else inputs["sshn"]
