@@ -136,3 +136,20 @@ def test_gyre_mesh_mask_is_closed():
     if not path.is_file():
         pytest.skip("no packaged GYRE mesh mask")
     assert Boundaries.from_grid(Grid.from_mesh_mask(path)).closed
+
+
+@pytest.mark.parametrize("periodic, fold", [(False, 0), (True, 0), (True, 1), (True, 2),
+                                            (False, 1)])
+@pytest.mark.parametrize("width", [1, 2])
+def test_pad_adjoint_is_the_transpose(periodic, fold, width):
+    """<pad(x), g> == <x, pad_adjoint(g)>, and against autograd."""
+    from nemoml.grid.padding import pad_adjoint
+
+    gen = torch.Generator().manual_seed(3)
+    x = torch.randn(2, NY, NX, generator=gen, dtype=torch.float64, requires_grad=True)
+    y = pad(x, width, periodic, fold)
+    g = torch.randn(y.shape, generator=gen, dtype=torch.float64)
+    adj = pad_adjoint(g, width, periodic, fold)
+    (auto,) = torch.autograd.grad(y, x, g)
+    assert torch.allclose(adj, auto)
+    assert torch.allclose((y * g).sum(), (x * adj).sum())

@@ -8,7 +8,8 @@ pivot, ``jperio`` 5/6: rows ``y-k`` at ``i -> Ni0glo-1-i``). Arrays are NEMO's i
 global fields; scalars fold with sign +1 (a network's padding carries neighbourhoods, not
 vector components). The south edge is always closed.
 
-``Boundaries`` says which; :func:`pad` pads; :class:`Conv2d` and :class:`ConvTranspose2d` are
+``Boundaries`` says which; :func:`pad` pads (:func:`pad_adjoint`, its transpose, for hand-written
+adjoints as 4DVarNet's); :class:`Conv2d` and :class:`ConvTranspose2d` are
 drop-in 3x3 / 4x4-stride-2 layers with the same parameters as torch's, so checkpoints load
 either way, and TorchScript-friendly.
 """
@@ -93,6 +94,28 @@ def pad(x: Tensor, width: int, periodic: bool, fold: int) -> Tensor:
     if periodic:
         return torch.cat([x[..., -width:], x, x[..., :width]], dim=-1)
     return F.pad(x, (width, width, 0, 0))
+
+
+def pad_adjoint(g: Tensor, width: int, periodic: bool, fold: int) -> Tensor:
+    """Transpose of :func:`pad`: a padded-shape gradient summed back onto the grid (for
+    hand-written adjoints such as 4DVarNet's)."""
+    if periodic:
+        core = g[..., width:-width].clone()
+        core[..., -width:] += g[..., :width]
+        core[..., :width] += g[..., -width:]
+    else:
+        core = g[..., width:-width]
+    core = core[..., width:, :]  # the closed south rows carry nothing back
+    ny = core.shape[-2] - width  # north rows: zero or folded, width of them either way
+    out = core[..., :ny, :].clone()
+    rows = core[..., ny:, :]
+    if fold == 1:
+        n = out.shape[-1]
+        index = (n - torch.arange(n, device=g.device)) % n
+        out[..., ny - 1 - width:ny - 1, :] += rows.index_select(-1, index).flip(-2)
+    elif fold == 2:
+        out[..., ny - width:, :] += rows.flip(-1).flip(-2)
+    return out
 
 
 class Conv2d(nn.Conv2d):
