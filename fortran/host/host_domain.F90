@@ -3,7 +3,8 @@ MODULE host_domain
    !!                     ***  MODULE host_domain  ***
    !! Stand-in host: NEMO-like namelists, decomposition, masks and fields
    !!======================================================================
-   !! A closed basin (walls on the outer rows/columns, as GYRE) with a varying bottom level, and
+   !! A closed basin (walls on the outer rows/columns, as GYRE; rn_land > 0 adds a continent in the
+   !! south-west corner, whose land-only subdomains ln_landelim removes) with a varying bottom level, and
    !! integer-valued fields so every check and every global sum is exact in float64.
    !!----------------------------------------------------------------------
    USE, INTRINSIC :: iso_c_binding, ONLY: c_double
@@ -17,6 +18,8 @@ MODULE host_domain
    INTEGER :: nn_ni0glo = 32, nn_nj0glo = 22, nn_jpk = 31   ! global grid (GYRE at nn_GYRE=1)
    INTEGER :: nn_hls = 2                                    ! halo width (NEMO 5.0 default)
    INTEGER :: nn_jpni = 0, nn_jpnj = 0                      ! 0: automatic partition
+   LOGICAL :: ln_landelim = .FALSE.                         ! remove land-only subdomains (as NEMO)
+   REAL(dp) :: rn_land = 0._dp                              ! analytic continent: x + y < rn_land (0..1 axes)
    LOGICAL :: ln_selftest = .TRUE.                          ! bridge checks with the test models
    INTEGER :: nn_fault = 0                                  ! fault injected (tests of errors)
    CHARACTER(len=512) :: cn_modeldir = '.'                  ! selftest models (nemoml selftest)
@@ -25,7 +28,7 @@ MODULE host_domain
    INTEGER :: nn_mask = 0                                   ! analytic mask: 0 closed basin, 1 all ocean
    REAL(dp) :: rn_dx = 1._dp, rn_dy = 1._dp                 ! analytic grid: glamt, gphit spacing
 
-   INTEGER :: narea, nproc, jpni, jpnj
+   INTEGER :: narea, nproc, jpni, jpnj, nland             ! nland: land-only subdomains removed
    INTEGER :: jpi, jpj, jpk, nimpp, njmpp, nis0, nie0, njs0, nje0
 
 CONTAINS
@@ -38,7 +41,7 @@ CONTAINS
       CHARACTER(len=1024) :: cline
       CHARACTER(len=:), ALLOCATABLE :: ctext
       NAMELIST/namhost/ nn_ni0glo, nn_nj0glo, nn_jpk, nn_hls, nn_jpni, nn_jpnj, ln_selftest, nn_fault, &
-         &              cn_modeldir, cn_meshmask, cn_restart, nn_mask, rn_dx, rn_dy
+         &              cn_modeldir, cn_meshmask, cn_restart, nn_mask, rn_dx, rn_dy, ln_landelim, rn_land
       OPEN( newunit=inum, file=cdfile, status='old', action='read', iostat=kstat )
       IF( kstat /= 0 )   RETURN
       READ( inum, namhost, iostat=kstat )
@@ -62,24 +65,40 @@ CONTAINS
       IF( kstat < 0 )   kstat = 0                             ! absent: the bridge is not told
    END SUBROUTINE host_read_namelists
 
-   SUBROUTINE host_decompose( krank, knproc, kstat )
-      !! this rank's subdomain, as NEMO's mpp_init without land-domain removal
+   SUBROUTINE host_decompose( krank, knproc, kocean, kstat )
+      !! this rank's subdomain, as NEMO's mpp_init; with ln_landelim the land-only subdomains
+      !! (no ocean point of kocean, the global surface tmask, inside) get no rank
       INTEGER, INTENT(in ) :: krank, knproc
+      INTEGER, INTENT(in ) :: kocean(:,:)
       INTEGER, INTENT(out) :: kstat
-      INTEGER, ALLOCATABLE :: ijpi(:), ijpj(:), iimpp(:), ijmpp(:)
-      narea = krank + 1   ;   nproc = knproc   ;   kstat = 0
+      INTEGER, ALLOCATABLE :: ijpi(:), ijpj(:), iimpp(:), ijmpp(:), iocean(:)
+      INTEGER :: jn, ik, inocean
+      narea = krank + 1   ;   nproc = knproc   ;   kstat = 0   ;   nland = 0
       IF( nn_jpni > 0 .AND. nn_jpnj > 0 ) THEN
          jpni = nn_jpni   ;   jpnj = nn_jpnj
+      ELSE IF( ln_landelim ) THEN
+         CALL decomp_bestpartition_land( knproc, nn_ni0glo, nn_nj0glo, nn_hls, kocean, jpni, jpnj )
       ELSE
          CALL decomp_bestpartition( knproc, nn_ni0glo, nn_nj0glo, nn_hls, jpni, jpnj )
       ENDIF
-      IF( jpni * jpnj /= knproc .OR. jpni < 1 ) THEN
+      IF( jpni < 1 .OR. jpnj < 1 ) THEN
          kstat = 1   ;   RETURN
       ENDIF
-      ALLOCATE( ijpi(knproc), ijpj(knproc), iimpp(knproc), ijmpp(knproc) )
+      ALLOCATE( ijpi(jpni*jpnj), ijpj(jpni*jpnj), iimpp(jpni*jpnj), ijmpp(jpni*jpnj), iocean(jpni*jpnj) )
       CALL decomp_basesplit( nn_ni0glo, nn_nj0glo, nn_hls, jpni, jpnj, ijpi, ijpj, iimpp, ijmpp )
-      jpi = ijpi(narea)   ;   jpj = ijpj(narea)   ;   jpk = nn_jpk
-      nimpp = iimpp(narea)   ;   njmpp = ijmpp(narea)
+      iocean(:) = 1   ;   inocean = jpni * jpnj
+      IF( ln_landelim )   CALL decomp_ocean( nn_ni0glo, nn_nj0glo, nn_hls, jpni, jpnj, kocean, iocean, inocean )
+      IF( inocean /= knproc ) THEN
+         kstat = 1   ;   RETURN
+      ENDIF
+      nland = jpni * jpnj - inocean
+      ik = 0                                 ! narea-th ocean subdomain, i fastest
+      DO jn = 1, jpni * jpnj
+         IF( iocean(jn) == 1 )   ik = ik + 1
+         IF( ik == narea ) EXIT
+      END DO
+      jpi = ijpi(jn)   ;   jpj = ijpj(jn)   ;   jpk = nn_jpk
+      nimpp = iimpp(jn)   ;   njmpp = ijmpp(jn)
       nis0 = 1 + nn_hls   ;   nie0 = jpi - nn_hls
       njs0 = 1 + nn_hls   ;   nje0 = jpj - nn_hls
    END SUBROUTINE host_decompose
@@ -108,6 +127,7 @@ CONTAINS
          tmask_g = 1._dp   ;   RETURN
       ENDIF
       IF( ig == 1 .OR. ig == nn_ni0glo .OR. jg == 1 .OR. jg == nn_nj0glo )   RETURN
+      IF( REAL( ig - 1, dp ) / MAX( nn_ni0glo - 1, 1 ) + REAL( jg - 1, dp ) / MAX( nn_nj0glo - 1, 1 ) < rn_land )   RETURN
       IF( jk > nn_jpk - 1 - MOD( ig + 2*jg, 4 ) )   RETURN
       tmask_g = 1._dp
    END FUNCTION tmask_g

@@ -11,7 +11,7 @@ MODULE host_io
    USE host_domain
    IMPLICIT NONE
    PRIVATE
-   PUBLIC   io_dims, io_read
+   PUBLIC   io_dims, io_read, io_read_ocean
 
    INTERFACE io_read
       MODULE PROCEDURE io_read1d, io_read2d, io_read3d
@@ -36,6 +36,24 @@ CONTAINS
       ELSE                           ; idim = nf90_close( incid )
       ENDIF
    END SUBROUTINE io_dims
+
+   SUBROUTINE io_read_ocean( cdfile, kocean, kstat )
+      !! the whole surface tmask (every rank, before the decomposition: land-domain removal)
+      CHARACTER(len=*), INTENT(in ) :: cdfile
+      INTEGER         , INTENT(out) :: kocean(:,:)
+      INTEGER         , INTENT(out) :: kstat
+      INTEGER :: incid, ivar
+      REAL(dp), ALLOCATABLE :: zmask(:,:)
+      ALLOCATE( zmask(SIZE(kocean,1),SIZE(kocean,2)) )
+      kocean(:,:) = 0
+      kstat = nf90_open( cdfile, NF90_NOWRITE, incid )
+      IF( kstat /= NF90_NOERR )   RETURN
+      kstat = nf90_inq_varid( incid, 'tmask', ivar )
+      IF( kstat == NF90_NOERR )   kstat = nf90_get_var( incid, ivar, zmask, start=[ 1, 1, 1, 1 ],   &
+         &                        count=[ SIZE(kocean,1), SIZE(kocean,2), 1, 1 ] )
+      ivar = nf90_close( incid )
+      WHERE( zmask /= 0._dp )   kocean = 1
+   END SUBROUTINE io_read_ocean
 
    SUBROUTINE window( kis, kie, kjs, kje )
       !! local index range whose global indices lie inside the domain

@@ -26,6 +26,7 @@ PROGRAM nemoml_host
    REAL(dp), ALLOCATABLE, TARGET :: tn(:,:,:), sn(:,:,:), un(:,:,:), vn(:,:,:), sshn(:,:)
    REAL(dp), ALLOCATABLE, TARGET :: zout(:,:,:), zexp(:,:,:), zinc(:,:,:,:), zsshinc(:,:)
    REAL(c_float), ALLOCATABLE, TARGET :: sn_sp(:,:,:)
+   INTEGER, ALLOCATABLE :: iocean(:,:)                   ! global surface ocean mask (land removal)
 
    CALL mpi_init( ierr )
    CALL mpi_comm_dup( MPI_COMM_WORLD, icomm, ierr )       ! NEMO works on its own mpi_comm_oce
@@ -41,9 +42,19 @@ PROGRAM nemoml_host
       CALL io_dims( TRIM(cn_meshmask), nn_ni0glo, nn_nj0glo, nn_jpk, istat )
       IF( istat /= 0 )   CALL host_stop( 'cannot read the x, y, nav_lev sizes of '//TRIM(cn_meshmask), 3 )
    ENDIF
-   CALL host_decompose( irank, isize, istat )
+   ALLOCATE( iocean(nn_ni0glo,nn_nj0glo) )
+   iocean(:,:) = 1
+   IF( ln_landelim .AND. LEN_TRIM(cn_meshmask) > 0 ) THEN
+      CALL io_read_ocean( TRIM(cn_meshmask), iocean, istat )   ;   CALL check_io( 'tmask' )
+   ELSE IF( ln_landelim ) THEN
+      DO jj = 1, nn_nj0glo ; DO ji = 1, nn_ni0glo
+         iocean(ji,jj) = NINT( tmask_g( ji, jj, 1 ) )
+      END DO ; END DO
+   ENDIF
+   CALL host_decompose( irank, isize, iocean, istat )
+   DEALLOCATE( iocean )
    IF( istat /= 0 )   CALL host_stop( 'no jpni x jpnj decomposition matches the number of ranks', 3 )
-   IF( irank == 0 )   WRITE(*,'(a,6(1x,i0))') 'LAYOUT', jpni, jpnj, nn_ni0glo, nn_nj0glo, jpk, nn_hls
+   IF( irank == 0 )   WRITE(*,'(a,7(1x,i0))') 'LAYOUT', jpni, jpnj, nn_ni0glo, nn_nj0glo, jpk, nn_hls, nland
 
    ALLOCATE( tmask(jpi,jpj,jpk), umask(jpi,jpj,jpk), vmask(jpi,jpj,jpk), gdept_1d(jpk), e3t_1d(jpk) )
    ALLOCATE( glamt(jpi,jpj), gphit(jpi,jpj) )

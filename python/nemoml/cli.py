@@ -12,6 +12,7 @@ ROOMS = ("bridge", "eos", "io", "generate", "assimilate", "evaluate", "demo")
 # bench name -> module with ``run(args) -> dict``
 BENCHES = {
     "bridge": "nemoml.bridge.bench",
+    "scale": "nemoml.bridge.bench_scale",
     "eos": "nemoml.eos.bench",
     "io": "nemoml.io.bench",
     "generate": "nemoml.generate.bench",

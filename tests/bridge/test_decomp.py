@@ -68,3 +68,54 @@ def test_window_refills_interior_halos_only():
 def test_impossible_split():
     with pytest.raises(ValueError, match="cannot split"):
         bestpartition(7, 3, 2, 1)
+
+
+def _continent(ni, nj, land):
+    """The host's analytic surface mask: walls, and land where x + y < land (0..1 axes)."""
+    i, j = np.meshgrid(np.arange(ni), np.arange(nj))
+    ocean = (i > 0) & (i < ni - 1) & (j > 0) & (j < nj - 1)
+    return ocean & (i / (ni - 1) + j / (nj - 1) >= land)
+
+
+LAND_CASES = [((32, 22), 1, 3, 1.05), ((32, 22), 2, 8, 0.9), ((60, 40), 1, 8, 0.75),
+              ((362, 332), 2, 8, 0.75), ((52, 40), 1, 5, 0.0)]
+
+
+@pytest.mark.parametrize("glo, hls, nproc, land", LAND_CASES)
+def test_land_elimination_matches_fortran(fdecomp, glo, hls, nproc, land):
+    ni, nj = glo
+    ocean = _continent(ni, nj, land)
+    d = Decomposition.auto(nproc, ni, nj, hls, ocean)
+    forder = np.asfortranarray(ocean.T.astype(np.int32))  # (i, j) as the host holds it
+    assert tuple(fdecomp.decomp_bestpartition_land(nproc, hls, forder)) == (d.jpni, d.jpnj)
+    flags, count = fdecomp.decomp_ocean(hls, d.jpni, d.jpnj, forder)
+    assert count == nproc == len(d)
+    assert [k for k, f in enumerate(flags) if f] == list(d.kept)
+
+
+@pytest.mark.parametrize("glo, hls, nproc, land", LAND_CASES)
+def test_removed_subdomains_are_land_only(glo, hls, nproc, land):
+    ni, nj = glo
+    ocean = _continent(ni, nj, land)
+    d = Decomposition.auto(nproc, ni, nj, hls, ocean)
+    cover = np.zeros((nj, ni), int)
+    for r, s in enumerate(d.subdomains):
+        assert s.rank == r and ocean[s.inner_global()].any()
+        cover[s.inner_global()] += 1
+    assert cover.max() == 1
+    assert not ocean[cover == 0].any()  # every ocean point has a rank
+    assert d.land_removed == d.jpni * d.jpnj - nproc
+
+
+def test_land_elimination_removes_the_continent_corner():
+    d = Decomposition.auto(3, 32, 22, 1, _continent(32, 22, 1.05))
+    assert (d.jpni, d.jpnj, d.kept, d.land_removed) == (2, 2, (1, 2, 3), 1)
+    d = Decomposition.auto(8, 362, 332, 2, _continent(362, 332, 0.75))
+    assert d.land_removed >= 1
+
+
+def test_no_split_with_that_many_ocean_subdomains():
+    ocean = np.zeros((5, 6), bool)
+    ocean[2, 3] = True
+    with pytest.raises(ValueError, match="exactly 2 ocean"):
+        Decomposition.auto(2, 6, 5, 1, ocean)

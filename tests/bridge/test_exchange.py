@@ -34,3 +34,40 @@ def test_mpi_round_trip(ranks, grid):
     proc = subprocess.run(cmd, env=mpi_env(), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "EXCHANGE OK" in proc.stdout
+
+
+@requires_mpirun
+@pytest.mark.mpi
+def test_root_memory_is_the_field_plus_one_chunk():
+    """Gather in the handler's dtype: the global float32 field plus buffers of 1/8 of it (in
+    float64, the host's dtype: 1/4); scatter adds only its buffers."""
+    script = Path(__file__).with_name("mpi_memory.py")
+    proc = subprocess.run(mpirun_command(4) + [sys.executable, str(script)], env=mpi_env(),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("MEMORY"))
+    gather, scatter = float(line.split()[2]), float(line.split()[4])
+    assert gather <= 1.35, line  # 1 (field) + 2 * 1/8 (float64 buffer) + the root's own part
+    assert scatter <= 0.4, line  # 2 * 1/8 (float64 buffer) + the root's part
+
+
+@requires_mpirun
+@pytest.mark.mpi
+@pytest.mark.slow
+def test_scale_bench_quick(capsys):
+    """``nemoml bench scale --quick``: 8 ranks, a land-only subdomain removed, the generator's
+    fields gathered (float32) and scattered, every key present."""
+    import json
+
+    from nemoml.cli import main
+
+    assert main(["bench", "scale", "--json", "--quick"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    for key in ("grid_points", "ranks", "land_domains_removed", "seconds_gather_scatter",
+                "root_peak_rss_gb", "root_peak_rss_over_fields", "seconds_per_sampler_step",
+                "other_ranks_rss_gb"):
+        assert key in out, key
+    assert out["ranks"] == 8 and out["land_domains_removed"] >= 1
+    assert out["gb_gathered"] * 1e9 == pytest.approx(4 * 120 * 110 * 12, rel=0.01)  # T, SSH
+    # ranks that run no model never import torch (its import alone is 0.2 GB resident)
+    assert out["other_ranks_rss_gb"] < 0.15, out

@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from nemoml.bridge.exchange import FAULT_ENV
 from nemoml.bridge.host import HostRun, default_settings, run_host
 
 from .conftest import requires_mpirun
@@ -18,6 +19,24 @@ def test_identical_on_1_2_4_ranks(hostdir):
         assert len(r.checks) == 14
     assert [r.layout[:2] for r in runs] == [(1, 1), (2, 1), (2, 2)]
     assert runs[0].checksums == runs[1].checksums == runs[2].checksums
+
+
+def test_land_domains_removed_same_results(hostdir):
+    """NEMO's land-domain removal: 3 ranks on a 2x2 split whose south-west subdomain is land."""
+    continent = {"rn_land": 1.05}
+    full = run_host(4, hostdir, host=continent)
+    removed = run_host(3, hostdir, host={**continent, "ln_landelim": True})
+    assert full.passed and len(full.checks) == 14, full.output
+    assert removed.passed and len(removed.checks) == 14, removed.output
+    assert full.layout[:2] == removed.layout[:2] == (2, 2)
+    assert (full.layout[-1], removed.layout[-1]) == (0, 1)  # land-only subdomains removed
+    assert "in no rank's domain (land-only subdomains removed)" in removed.output
+    # every global result is the same; the per-rank affine model (2x + 1, unmasked) is not
+    # summed over the removed subdomain's land points
+    local = "model_output_local"
+    assert float(full.checksums[local]) - float(removed.checksums[local]) == 16 * 11 * 31
+    del full.checksums[local], removed.checksums[local]
+    assert removed.checksums == full.checksums
 
 
 def test_venv_found_without_path_or_pythonpath(hostdir):
@@ -53,6 +72,17 @@ def _fails(r, *fragments):
 ])
 def test_bad_input_stops_every_rank(hostdir, fault, fragments):
     _fails(run_host(2, hostdir, host={"nn_fault": fault}, timeout=180), *fragments)
+
+
+@pytest.mark.parametrize("fault, selftest, fragments", [
+    ("alloc_gather", True, ["nemoml_init failed", "rank 0: MemoryError", "for the gather"]),
+    ("alloc_scatter", True, ["nemoml_forward(roundtrip) failed", "rank 0: MemoryError"]),
+    ("alloc_scatter", False, ["nemoml_istate failed", "rank 0: MemoryError", "scatter"]),
+])
+def test_root_allocation_failure_stops_every_rank(hostdir, fault, selftest, fragments):
+    """The root cannot allocate a gather or scatter buffer: every rank stops, none waits."""
+    r = run_host(2, hostdir, host={"ln_selftest": selftest}, env={FAULT_ENV: fault}, timeout=120)
+    _fails(r, *fragments)
 
 
 def test_missing_model(hostdir):

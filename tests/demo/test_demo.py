@@ -39,6 +39,8 @@ def test_gyre_generated_restart_identical_on_1_2_4_ranks(tmp_path):
         result = run_host(ranks, work, host=gyre.host(ranks),
                           settings=gyre.settings(work, steps=4, seed=3), timeout=600)
         assert result.returncode == 0, result.output
+        # the root logs the sampler's progress (step k of n, seconds) into the host's log
+        assert result.output.count("sampling step 4 of 4,") >= 1, result.output
         states.append(read_restart(work / "GYRE_generated_restart.nc"))
     for s in states[1:]:
         for name in ("T", "S", "SSH"):

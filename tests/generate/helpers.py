@@ -56,7 +56,7 @@ def gaussian_posterior_step(x_t, x0, ab_t, ab_prev):
     return coef0 * x0 + coeft * x_t, var
 
 
-def write_mesh_mask(path, grid: GridInfo) -> None:
+def write_mesh_mask(path, grid: GridInfo, glamt: np.ndarray | None = None) -> None:
     """A NEMO-style mesh_mask.nc for ``grid`` (the variables the generator reads)."""
     import netCDF4
 
@@ -75,6 +75,8 @@ def write_mesh_mask(path, grid: GridInfo) -> None:
         for name, arr in (("e1t", np.sqrt(grid.area)), ("e2t", np.sqrt(grid.area)),
                           ("gphit", grid.lat)):
             ds.createVariable(name, "f8", ("time_counter", "y", "x"))[:] = arr[None]
+        if glamt is not None:
+            ds.createVariable("glamt", "f8", ("time_counter", "y", "x"))[:] = glamt[None]
 
 
 def tiny_config(database, mesh_mask, out, **kw):

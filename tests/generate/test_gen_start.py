@@ -1,6 +1,7 @@
 """The sampler's Gaussian first state (``start.py``) against direct numpy statistics."""
 
 import numpy as np
+import pytest
 import torch
 
 from nemoml.generate.start import GaussianStart
@@ -70,3 +71,18 @@ def test_save_load_round_trip(tmp_path):
     assert back.modes.dtype == torch.float32 and back.modes.shape == start.modes.shape
     assert torch.allclose(back.modes, start.modes, rtol=2e-3, atol=1e-3)
     assert back.residual == start.residual
+
+
+def test_chunked_gram_fit_equals_the_dense_svd():
+    """Modes by the chunked Gram matrix = a dense float64 SVD of the anomalies (up to sign)."""
+    x, mask = _states(50, seed=4)
+    start = GaussianStart.fit(x, mask, snr=1e-3, chunk=7)  # chunks do not divide C H W
+    a = (x.double() - x.double().mean(0)).reshape(50, -1) / np.sqrt(49)
+    _, s, vh = torch.linalg.svd(a, full_matrices=False)
+    dense = (s[:2, None] * vh[:2]).float()
+    got = start.modes.reshape(2, -1)
+    for k in range(2):
+        sign = torch.sign((got[k] * dense[k]).sum())
+        assert torch.allclose(got[k], sign * dense[k], atol=1e-4 * dense[k].abs().max())
+        assert got[k][got[k].abs().argmax()] > 0  # the sign convention
+    assert start.residual == pytest.approx(float((s[2:] ** 2).sum() / mask.sum()), rel=1e-3)

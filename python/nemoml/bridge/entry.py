@@ -11,8 +11,9 @@ import logging
 import sys
 import warnings
 
-from nemoml.bridge import forward
+from nemoml.bridge import device, forward
 from nemoml.bridge.comm import Agreement, HookError, describe, host_comm
+from nemoml.bridge.exchange import allocate
 from nemoml.bridge.fields import ViewCache, view_all
 from nemoml.bridge.hooks import HOOK_NAMES, prepare_handlers, run_hook
 from nemoml.bridge.session import GRID_KEYS, Session, check_tiling, subdomain_from_grid
@@ -50,14 +51,19 @@ def boot() -> int:
     warnings.filterwarnings("ignore", message=".*torch.jit.*", category=DeprecationWarning)
     logging.basicConfig(stream=sys.stderr, level=logging.INFO,
                         format="nemoml %(levelname)s %(name)s: %(message)s")
-    import torch  # noqa: F401  (pay the import at boot, never in a time step)
-
     return 0
 
 
-def init(fcomm, grid, nfields, descs, settings_text) -> int:
+def _torch(settings: Settings) -> None:
+    """Import torch on a rank that runs a model (at init or model load, never in a time step);
+    the others keep views, gather and scatter without it (about 0.3 GB less per rank)."""
     import torch
 
+    if torch.get_num_threads() != settings.nn_nemoml_threads:
+        torch.set_num_threads(settings.nn_nemoml_threads)
+
+
+def init(fcomm, grid, nfields, descs, settings_text) -> int:
     if S.session is not None:
         raise RuntimeError("nemoml_init called twice without nemoml_finalize")
     comm = host_comm(fcomm)
@@ -68,13 +74,17 @@ def init(fcomm, grid, nfields, descs, settings_text) -> int:
     fields = ag.run(view_all, S.ffi, descs, nfields)
     ag.check()
     subs = comm.allgather(me)
-    ag.run(check_tiling, subs, g["ni0glo"], g["nj0glo"])
+    uncovered = ag.run(check_tiling, subs, g["ni0glo"], g["nj0glo"])
     ag.check()
     session = Session(comm, settings, g, subs)
-    torch.set_num_threads(settings.nn_nemoml_threads)
+    runs_handler = session.exchange.is_root and any(map(settings.hook_spec, HOOK_NAMES))
+    if runs_handler or settings.models():
+        ag.run(_torch, settings)
+    session.registry.device = ag.run(device.select, settings.cn_nemoml_device, comm) or "cpu"
+    ag.check()
     ag.run(session.set_static, fields)
     ag.check()
-    session.gather_static()
+    session.gather_static(ag)
     for name, path in settings.models().items():
         ag.run(session.registry.load, name, path)
     if session.exchange.is_root:  # handlers run on the root: load their models now, not at kt
@@ -84,12 +94,16 @@ def init(fcomm, grid, nfields, descs, settings_text) -> int:
     if session.rank == 0:
         log.info("initialised on %d rank(s), global grid %dx%dx%d, %d model(s)", len(subs),
                  g["ni0glo"], g["nj0glo"], g["jpk"], len(session.registry.models))
+        if uncovered:
+            log.info("%d grid point(s) in no rank's domain (land-only subdomains removed): "
+                     "land", uncovered)
     return 0
 
 
 def model_load(name, path, handle_out) -> int:
     s = _session()
     ag = s.agree("nemoml_model_load")
+    ag.run(_torch, s.settings)
     h = ag.run(s.registry.load, S.ffi.string(name).decode(), S.ffi.string(path).decode())
     ag.check()
     handle_out[0] = h
@@ -111,17 +125,20 @@ def forward_call(handle, mode, nin, inputs, nout, outputs) -> int:
     if mode != GLOBAL:
         ag.run(_bad_mode, mode)
     ag.check()
-    full_in = [s.exchange.gather(f.array) for f in ins.values()]
+    full_in = [s.exchange.gather(f.array, ag=ag) for f in ins.values()]
     full_out = None
     if s.exchange.is_root:
-        import numpy as np
-
-        full_out = [np.empty((*f.array.shape[:-2], *s.exchange.shape2d)) for f in outs.values()]
+        full_out = ag.run(_allocate_outputs, s, outs)
         ag.run(forward.run, model, full_in, full_out)
     ag.check()
     for k, f in enumerate(outs.values()):
-        s.exchange.scatter(full_out[k] if full_out else None, f.array)
+        s.exchange.scatter(full_out[k] if full_out else None, f.array, ag=ag)
     return 0
+
+
+def _allocate_outputs(s: Session, outs: dict) -> list:
+    return [allocate((*f.array.shape[:-2], *s.exchange.shape2d), f.array.dtype, "outputs")
+            for f in outs.values()]
 
 
 def _bad_mode(mode: int) -> None:

@@ -18,6 +18,7 @@ class LoadedModel:
     kind: str  # "torchscript" or "export"
     metadata: dict = field(default_factory=dict)
     dtype: object = None  # torch dtype of its first floating parameter, if any
+    device: str = "cpu"  # where it runs (cn_nemoml_device); inputs are moved there
 
 
 def _metadata(path: Path) -> dict:
@@ -30,8 +31,8 @@ def _metadata(path: Path) -> dict:
     return {}
 
 
-def load_model(name: str, path: str | Path) -> LoadedModel:
-    """Load one model; raise with the model's name and path on any failure."""
+def load_model(name: str, path: str | Path, device: str = "cpu") -> LoadedModel:
+    """Load one model onto ``device``; raise with the model's name and path on any failure."""
     import torch
 
     path = Path(path)
@@ -39,28 +40,29 @@ def load_model(name: str, path: str | Path) -> LoadedModel:
         raise FileNotFoundError(f"model {name!r}: file {path} does not exist")
     try:
         if path.suffix == ".pt2":
-            module, kind = torch.export.load(str(path)).module(), "export"
+            module, kind = torch.export.load(str(path)).module().to(device), "export"
         else:
-            module, kind = torch.jit.load(str(path), map_location="cpu"), "torchscript"
+            module, kind = torch.jit.load(str(path), map_location=device), "torchscript"
             module.eval()
     except Exception as exc:  # torch raises many types for a corrupt or foreign file
         raise ValueError(f"model {name!r}: cannot load {path} ({type(exc).__name__}: "
                          f"{str(exc).splitlines()[0] if str(exc) else 'no message'}); is it a "
                          f"TorchScript .pt or torch.export .pt2 file?") from exc
     dtype = next((p.dtype for p in module.parameters() if p.is_floating_point()), None)
-    return LoadedModel(name, path, module, kind, _metadata(path), dtype)
+    return LoadedModel(name, path, module, kind, _metadata(path), dtype, device)
 
 
 class Registry:
     """Models by name and by integer handle (the handle avoids string work per call)."""
 
-    def __init__(self) -> None:
+    def __init__(self, device: str = "cpu") -> None:
         self.models: list[LoadedModel] = []
+        self.device = device
 
     def load(self, name: str, path: str | Path) -> int:
         if any(m.name == name for m in self.models):
             raise ValueError(f"a model named {name!r} is already loaded")
-        self.models.append(load_model(name, path))
+        self.models.append(load_model(name, path, self.device))
         return len(self.models) - 1
 
     def by_name(self, name: str) -> LoadedModel:

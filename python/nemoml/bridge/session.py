@@ -33,15 +33,19 @@ def subdomain_from_grid(g: dict[str, int], rank: int) -> Subdomain:
     return s
 
 
-def check_tiling(subs: list[Subdomain], ni0glo: int, nj0glo: int) -> None:
-    """Inner domains must cover the global grid exactly once."""
+def check_tiling(subs: list[Subdomain], ni0glo: int, nj0glo: int) -> int:
+    """Inner domains must not overlap; returns the number of points no rank covers.
+
+    Those are the land-only subdomains NEMO removed (``jpni = jpnj = 0``): land for the bridge.
+    """
     cover = np.zeros((nj0glo, ni0glo), dtype=np.int32)
     for s in subs:
         cover[s.inner_global()] += 1
-    if (cover != 1).any():
-        j, i = np.argwhere(cover != 1)[0]
-        raise ValueError(f"grid: the ranks' inner domains do not tile the global grid: point "
-                         f"(i={i + 1}, j={j + 1}) is covered {cover[j, i]} time(s)")
+    if (cover > 1).any():
+        j, i = np.argwhere(cover > 1)[0]
+        raise ValueError(f"grid: the ranks' inner domains overlap: point (i={i + 1}, "
+                         f"j={j + 1}) is covered {cover[j, i]} times")
+    return int((cover == 0).sum())
 
 
 class Session:
@@ -103,14 +107,15 @@ class Session:
         for name in ("umask", "vmask"):
             self.masks.setdefault(name, self.masks["tmask"])
 
-    def gather_static(self) -> None:
-        """Masks and surface fields as global arrays on the root, for the handlers."""
+    def gather_static(self, ag: Agreement) -> None:
+        """Masks and surface fields as global arrays on the root, for the handlers (points of
+        removed land-only subdomains are land)."""
         for name, m in self.masks.items():
-            full = self.exchange.gather(m.astype(np.float64))
+            full = self.exchange.gather(m.view(np.uint8), ag=ag)
             if full is not None:
-                self.global_masks[name] = full.astype(bool)
+                self.global_masks[name] = full.view(bool)
         for name, a in self.surface.items():
-            full = self.exchange.gather(a)
+            full = self.exchange.gather(a, ag=ag)
             if full is not None:
                 self.global_surface[name] = full
 

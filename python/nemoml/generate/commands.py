@@ -35,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--device", default="cpu",
+                   help="cpu, cuda, cuda:N or auto (CUDA if visible, else the CPU)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     p.add_argument("--no-pt2", action="store_true", help="export TorchScript only")
     p.add_argument("--calibrate", default="", metavar="SETS",
@@ -73,7 +75,7 @@ def _train(args) -> int:
         max_year=args.max_year, val_fraction=args.val_fraction, eos=eos, eos_params=eos_params,
         base=args.base, mults=tuple(args.mults), blocks=args.blocks, steps=args.steps,
         batch=args.batch, lr=args.lr, seed=args.seed, threads=args.threads,
-        pt2=not args.no_pt2,
+        pt2=not args.no_pt2, device=args.device,
     )
     summary = train(cfg, resume=args.resume, progress=not args.no_progress)
     if args.calibrate:

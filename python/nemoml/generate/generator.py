@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 
@@ -14,6 +16,7 @@ from nemoml.generate.schedule import Schedule
 from nemoml.generate.start import GaussianStart
 
 SAMPLERS = ("ddpm", "ddim")
+Progress = bool | Callable[[int, int], None]
 # stochastic DDIM by default: with eta = 1 DDIM-50's figures are within 5.5 % of DDPM-1000's,
 # with eta = 0 within 6.4 % (192 states; docs/generator.md, "Samplers")
 DEFAULT_ETA = 1.0
@@ -117,7 +120,7 @@ class Generator:
 
     def run(self, n: int, seed: int, steps: int, sampler: str = "ddim", eta: float | None = None,
             cset: ConstraintSet | None = None, lam: torch.Tensor | None = None,
-            condition=None, batch_size: int = 16, progress: bool = False) -> torch.Tensor:
+            condition=None, batch_size: int = 16, progress: Progress = False) -> torch.Tensor:
         """Normalised samples (n, C, H, W). Sample ``i`` uses its own noise stream seeded by
         ``(seed, i)``, so results do not depend on ``batch_size`` (beyond float32 rounding of
         batched convolutions)."""
@@ -149,7 +152,8 @@ class Generator:
         guided = cset is not None and lam is not None and cset.size > 0 and bool(lam.any())
         y, m = condition if condition is not None else (None, None)
         steps = list(zip(ts, ts[1:] + [-1], strict=True))
-        if progress:
+        report = progress if callable(progress) else None  # (step, of) after each step
+        if progress and report is None:
             from tqdm import tqdm
 
             steps = tqdm(steps, desc="sampling", leave=False)
@@ -166,6 +170,8 @@ class Generator:
                     f"non-finite values at sampling step {i + 1}/{len(ts)} (t={t}); "
                     "check the duals/targets and the model weights"
                 )
+            if report is not None:
+                report(i + 1, len(ts))
         return x
 
     # -- public API --------------------------------------------------------------------------
@@ -198,7 +204,7 @@ class Generator:
     def sample(self, n: int, seed: int = 0, constraints=(), condition: dict | None = None,
                steps: int | None = None, sampler: str = "ddim", eta: float | None = None,
                targets: dict | None = None, batch_size: int = 16, dual_rounds: int = 4,
-               per_state: bool = True, progress: bool = False) -> dict:
+               per_state: bool = True, progress: Progress = False) -> dict:
         """Generate ``n`` states; deterministic given ``seed``.
 
         Parameters
@@ -220,6 +226,8 @@ class Generator:
             Sampler steps (default 50 for DDIM, all training steps for DDPM).
         targets : dict, optional
             Override constraint targets (e.g. ``{"c1": profile}``).
+        progress : bool or callable
+            A progress bar, or ``progress(step, steps)`` called after every sampler step.
 
         Returns
         -------

@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 
 import numpy as np
 
 from nemoml.bridge.hooks import Handler
 
 log = logging.getLogger("nemoml.generate")
+PROGRESS_SECONDS = 10.0  # a progress line at the first and last step and at least this often
+DTYPE = "float32"  # the generator samples in float32: its fields travel and return so
 EOS_LABELS = {"eos80": ("EOS-80", "ln_EOS80"), "teos10": ("TEOS-10", "ln_TEOS10"),
               "seos": ("S-EOS", "ln_SEOS")}
 CONSTRAINT_SWITCHES = (("ln_nemoml_c1", "c1"), ("ln_nemoml_c2", "c2"), ("ln_nemoml_ts", "ts"),
@@ -88,9 +91,28 @@ def check_eos(gen, host, path: str) -> None:
                                  f"with --nameos on this run's namelist_cfg")
 
 
+def _inputs(settings, argument: str) -> set[str]:
+    """The host fields the generator reads: surface T to condition on, SSH when not generated."""
+    return {"sshn", "tn"} if settings.cn_nemoml_condition == "sst" else {"sshn"}
+
+
+def _progress():
+    """``(step, steps)`` callback: 'sampling step k of n, s' lines in the host's log (root)."""
+    t0 = time.perf_counter()
+    last = [-PROGRESS_SECONDS]
+
+    def report(step: int, steps: int) -> None:
+        now = time.perf_counter() - t0
+        if step in (1, steps) or now - last[0] >= PROGRESS_SECONDS:
+            last[0] = now
+            log.info("sampling step %d of %d, %.1f s", step, steps, now)
+
+    return report
+
+
 def _pad(field: np.ndarray, jpk: int) -> np.ndarray:
     """Generator levels (wet ones) -> the host's jpk levels, zero below."""
-    out = np.zeros((jpk, *field.shape[1:]))
+    out = np.zeros((jpk, *field.shape[1:]), DTYPE)
     out[: field.shape[0]] = field
     return out
 
@@ -138,17 +160,17 @@ def _member(session, inputs: dict, outputs: dict, seed: int) -> dict:
         observed[0] = session.global_masks["tmask"][0]
         condition = {"T": (inputs["tn"][:nz], observed)}
     sample = gen.sample(1, seed=seed, sampler=s.cn_nemoml_sampler,
-                        steps=s.nn_nemoml_steps, condition=condition,
+                        steps=s.nn_nemoml_steps, condition=condition, progress=_progress(),
                         constraints=[c for flag, c in CONSTRAINT_SWITCHES if getattr(s, flag)])
     state = {"tn": _pad(sample["T"][0], jpk), "sn": _pad(sample["S"][0], jpk)}
     state["sshn"] = sample["SSH"][0] if "SSH" in sample else inputs["sshn"]
     if s.cn_nemoml_uv == "thermal_wind":
-        state["un"], state["vn"] = balanced(session, state, gen)
+        state["un"], state["vn"] = (a.astype(DTYPE) for a in balanced(session, state, gen))
     for name, var in (("un", "U"), ("vn", "V")):
         if s.cn_nemoml_uv == "generated":
             state[name] = _pad(sample[var][0], jpk)
         elif s.cn_nemoml_uv == "zero":
-            state[name] = np.zeros(outputs[name])
+            state[name] = np.zeros(outputs[name], DTYPE)
     return state
 
 
@@ -184,4 +206,4 @@ def _write_restart(session, state: dict, path: str, gen) -> None:
                               SSH=state["sshn"]), grid, eos=gen.meta["eos"]["name"])
 
 
-HANDLER = Handler(run=_run, prepare=_prepare)
+HANDLER = Handler(run=_run, prepare=_prepare, inputs=_inputs, dtype=DTYPE)

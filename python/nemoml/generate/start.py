@@ -34,18 +34,38 @@ class GaussianStart:
     residual: float
 
     @classmethod
-    def fit(cls, x: torch.Tensor, mask: torch.Tensor, snr: float) -> GaussianStart:
+    def fit(cls, x: torch.Tensor, mask: torch.Tensor, snr: float,
+            chunk: int | None = None) -> GaussianStart:
         """Modes of the normalised states ``x`` (n, C, H, W) with signal fraction
-        ``snr * var / (snr * var + 1) >= MIN_SIGNAL`` at the start's ``snr``."""
+        ``snr * var / (snr * var + 1) >= MIN_SIGNAL`` at the start's ``snr``.
+
+        By the states' n x n Gram matrix, accumulated over chunks of ``chunk`` values per state
+        (default: 64 MB of float64 for all states): memory is the states, the kept modes and one
+        chunk, not the copies of a dense SVD of n x (C H W). Each mode's sign makes its largest
+        value positive.
+        """
         n = x.shape[0]
-        mean = x.mean(0)
-        anomalies = (x - mean).reshape(n, -1).double() / math.sqrt(max(n - 1, 1))
-        _, s, vh = torch.linalg.svd(anomalies, full_matrices=False)
-        var = s**2
+        chunk = chunk or max(1024, (1 << 23) // n)
+        flat = x.reshape(n, -1)
+        mean = torch.cat([c.double().mean(0) for c in flat.split(chunk, dim=1)])
+        scale = 1.0 / math.sqrt(max(n - 1, 1))
+        gram = torch.zeros(n, n, dtype=torch.float64)
+        for c, m in zip(flat.split(chunk, dim=1), mean.split(chunk), strict=True):
+            a = c.double().sub_(m).mul_(scale)
+            gram += a @ a.T
+        var, u = torch.linalg.eigh(gram)  # ascending; var = squared singular values
+        var, u = var.flip(0).clamp(min=0), u.flip(1)
         keep = snr * var / (snr * var + 1) >= MIN_SIGNAL
-        modes = (s[keep, None] * vh[keep]).reshape(-1, *x.shape[1:]).float()
+        uk = u[:, keep]
+        modes = torch.empty(uk.shape[1], flat.shape[1])
+        start = 0
+        for c, m in zip(flat.split(chunk, dim=1), mean.split(chunk), strict=True):
+            modes[:, start:start + c.shape[1]] = uk.T @ c.double().sub_(m).mul_(scale)  # s v^T
+            start += c.shape[1]
+        peak = modes.gather(1, modes.abs().argmax(1, keepdim=True))
+        modes = modes.mul_(torch.sign(peak)).reshape(-1, *x.shape[1:])
         residual = float(var[~keep].sum() / mask.expand_as(x[:1]).sum()) if n > 1 else 0.0
-        return cls(mean.float(), modes, residual)
+        return cls(mean.float().reshape(x.shape[1:]), modes, residual)
 
     def save(self, path: Path) -> None:
         # half precision: the start scales both by sqrt(ab) ~ 0.03, far below its rounding

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import math
 import time
 from dataclasses import asdict, dataclass, field
@@ -20,8 +21,11 @@ from nemoml.generate.layout import Layout
 from nemoml.generate.schedule import Schedule
 from nemoml.generate.start import GaussianStart
 from nemoml.generate.unet import UNet
+from nemoml.grid import Grid
+from nemoml.grid.padding import Boundaries
 
 CHECKPOINT = "checkpoint.pt"
+log = logging.getLogger("nemoml.generate")
 
 
 @dataclass
@@ -52,6 +56,7 @@ class TrainConfig:
     val_every: int = 250
     ckpt_every: int = 500
     threads: int | None = None
+    device: str = "cpu"  # "cpu", "cuda", "cuda:N" or "auto"; noise and batches drawn on the CPU
     pt2: bool = True
 
 
@@ -65,8 +70,20 @@ def build(cfg: TrainConfig):
     layout.fit(train_set.fields)
     x_train = layout.encode(train_set.fields, f"{cfg.database} (training split)")
     x_val = layout.encode(val_set.fields, f"{cfg.database} (validation split)")
-    net = UNet(layout.channels, cfg.base, tuple(cfg.mults), cfg.blocks)
+    net = UNet(layout.channels, cfg.base, tuple(cfg.mults), cfg.blocks,
+               bounds=_boundaries(cfg.mesh_mask, layout))
     return grid, layout, x_train, x_val, net, train_set
+
+
+def _boundaries(mesh_mask, layout: Layout) -> Boundaries:
+    """The mesh mask's edges (jperio or its own wrap) for the UNet's padding; a wrapped edge
+    must not carry the layout's land padding, which would sit inside the seam."""
+    bounds = Boundaries.from_grid(Grid.from_mesh_mask(mesh_mask))
+    nz, ny, nx = layout.grid.shape
+    if (bounds.periodic and layout.width != nx) or (bounds.fold and layout.height != ny):
+        raise ValueError(f"{mesh_mask}: a periodic or folded {nx}x{ny} grid must be divisible "
+                         f"by {layout.multiple} (2**(len(mults)-1)) along its wrapped edges")
+    return bounds
 
 
 def _reference_card(grid, density, fields) -> dict:
@@ -77,18 +94,33 @@ def _reference_card(grid, density, fields) -> dict:
     return {k: v["mean"] if isinstance(v, dict) else v for k, v in summary.items()}
 
 
-def _loss(net, sched: Schedule, x0, mask, gen) -> torch.Tensor:
+def _loss(net, sched: Schedule, x0, mask, gen, device="cpu") -> torch.Tensor:
+    """Steps and noise drawn on the CPU (the same on every device), the network on ``device``."""
     t = torch.randint(0, sched.n_train, (x0.shape[0],), generator=gen)
     eps = torch.randn(x0.shape, generator=gen) * mask
-    pred = net(sched.add_noise(x0, eps, t), t, mask)
-    return ((pred - eps) ** 2 * mask).sum() / (mask.sum() * x0.shape[0])
+    x_t, eps, t, m = (a.to(device) for a in (sched.add_noise(x0, eps, t), eps, t, mask))
+    pred = net(x_t, t, m)
+    return ((pred - eps) ** 2 * m).sum() / (mask.sum() * x0.shape[0])
 
 
-def _val_loss(net, sched, x_val, mask, seed: int) -> float:
+def _val_loss(net, sched, x_val, mask, seed: int, device="cpu") -> float:
     """Fixed noise and steps every time, so validation curves are comparable."""
     gen = torch.Generator().manual_seed(seed + 12345)
     with torch.no_grad():
-        return float(sum(_loss(net, sched, x_val, mask, gen) for _ in range(4)) / 4)
+        return float(sum(_loss(net, sched, x_val, mask, gen, device) for _ in range(4)) / 4)
+
+
+def resolve_device(device: str) -> torch.device:
+    """``auto``: the first CUDA device if there is one, else the CPU (said once)."""
+    if device == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        log.info("--device auto: no CUDA device visible, training on the CPU")
+        return torch.device("cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise RuntimeError(f"--device {device}: no CUDA device visible "
+                           f"(torch.cuda.is_available() is False)")
+    return torch.device(device)
 
 
 def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict:
@@ -102,13 +134,15 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     grid, layout, x_train, x_val, net, train_set = build(cfg)
     mask = layout.mask_tensor()
     sched = Schedule(cfg.n_train)
+    device = resolve_device(cfg.device)
+    net = net.to(device)
     ema = copy.deepcopy(net).requires_grad_(False)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=1e-4)
     gen = torch.Generator().manual_seed(cfg.seed)
     step, history, before = 0, [], 0.0  # before: training seconds of earlier segments
     ckpt = out / CHECKPOINT
     if resume and ckpt.is_file():
-        state = torch.load(ckpt, weights_only=False)
+        state = torch.load(ckpt, weights_only=False, map_location=device)
         if state["layout"]["channel_names"] != layout.channel_names:
             raise ValueError(
                 f"{ckpt}: checkpoint channels {len(state['layout']['channel_names'])} do not "
@@ -117,7 +151,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         net.load_state_dict(state["net"])
         ema.load_state_dict(state["ema"])
         opt.load_state_dict(state["opt"])
-        gen.set_state(state["rng"])
+        gen.set_state(state["rng"].cpu())
         step, history = state["step"], state["history"]
         before = state.get("seconds", 0.0)
     n_params = sum(p.numel() for p in net.parameters())
@@ -131,7 +165,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         for group in opt.param_groups:  # cosine decay, no warm-up
             group["lr"] = cfg.lr * 0.5 * (1 + math.cos(math.pi * step / cfg.steps))
         idx = torch.randint(0, x_train.shape[0], (cfg.batch,), generator=gen)
-        loss = _loss(net, sched, x_train[idx], mask, gen)
+        loss = _loss(net, sched, x_train[idx], mask, gen, device)
         if not torch.isfinite(loss):
             raise FloatingPointError(f"training loss is {loss.item()} at step {step + 1}")
         opt.zero_grad(set_to_none=True)
@@ -149,7 +183,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
             bar.set_postfix(loss=f"{loss_avg:.4f}")
         if step % cfg.val_every == 0 or step == cfg.steps:
             history.append({"step": step, "train": loss_avg,
-                            "val": _val_loss(ema, sched, x_val, mask, cfg.seed)})
+                            "val": _val_loss(ema, sched, x_val, mask, cfg.seed, device)})
         if step % cfg.ckpt_every == 0 or step == cfg.steps:
             state = {"net": net.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
                      "rng": gen.get_state(), "step": step, "history": history,
@@ -165,13 +199,14 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     targets = default_targets(Physics(layout, density), database)
     start = GaussianStart.fit(database, mask, sched.snr(sched.t_start))
     model_config = {"base": cfg.base, "mults": list(cfg.mults), "blocks": cfg.blocks,
-                    "parameters": n_params, "clip": cfg.clip}
+                    "parameters": n_params, "clip": cfg.clip,
+                    "bounds": asdict(_boundaries(cfg.mesh_mask, layout))}
     extra = {"reference": _reference_card(grid, density, train_set.fields),
              "training": {"config": {k: v for k, v in asdict(cfg).items()},
                           "history": history, "n_train_states": int(x_train.shape[0]),
                           "n_val_states": int(x_val.shape[0]),
                           "seconds": before + time.perf_counter() - t0}}
-    meta = export(out, ema, layout, density, sched, targets, model_config, extra=extra,
+    meta = export(out, ema.cpu(), layout, density, sched, targets, model_config, extra=extra,
                   pt2=cfg.pt2, start=start)
     atomic_write(out / "history.json", lambda p: Path(p).write_text(json.dumps(history)))
     return {"export": str(meta), "steps": step, "history": history, "parameters": n_params}

@@ -1,4 +1,8 @@
-"""A small TorchScript-friendly UNet denoiser over the horizontal grid (levels are channels)."""
+"""A small TorchScript-friendly UNet denoiser over the horizontal grid (levels are channels).
+
+Its convolutions pad by the grid's boundaries (``nemoml.grid.padding``): zeros on closed grids,
+wrapped columns on east-west periodic ones, folded rows on ORCA's north fold.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import math
 
 import torch
 from torch import nn
+
+from nemoml.grid.padding import Boundaries, Conv2d, ConvTranspose2d
 
 
 def _groups(channels: int) -> int:
@@ -16,13 +22,13 @@ def _groups(channels: int) -> int:
 
 
 class ResBlock(nn.Module):
-    def __init__(self, c_in: int, c_out: int, t_dim: int):
+    def __init__(self, c_in: int, c_out: int, t_dim: int, bounds: Boundaries | None = None):
         super().__init__()
         self.norm1 = nn.GroupNorm(_groups(c_in), c_in)
-        self.conv1 = nn.Conv2d(c_in, c_out, 3, padding=1)
+        self.conv1 = Conv2d(c_in, c_out, 3, bounds=bounds)
         self.temb = nn.Linear(t_dim, c_out)
         self.norm2 = nn.GroupNorm(_groups(c_out), c_out)
-        self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1)
+        self.conv2 = Conv2d(c_out, c_out, 3, bounds=bounds)
         self.skip = nn.Conv2d(c_in, c_out, 1) if c_in != c_out else nn.Identity()
         self.act = nn.SiLU()
 
@@ -46,9 +52,13 @@ class UNet(nn.Module):
         One entry per resolution; the grid must be divisible by ``2 ** (len(mults) - 1)``.
     blocks : int
         Residual blocks per stage.
+    bounds : Boundaries, optional
+        The grid's edges (default closed). Periodic or folded edges need the grid's own width
+        and height (no layout padding on those edges).
     """
 
-    def __init__(self, channels: int, base: int = 32, mults=(1, 2, 2), blocks: int = 1):
+    def __init__(self, channels: int, base: int = 32, mults=(1, 2, 2), blocks: int = 1,
+                 bounds: Boundaries | None = None):
         super().__init__()
         self.t_dim = base * 4
         self.half = base // 2
@@ -56,7 +66,7 @@ class UNet(nn.Module):
             nn.Linear(base, self.t_dim), nn.SiLU(), nn.Linear(self.t_dim, self.t_dim)
         )
         # the land mask of every channel enters as input, so one network fits any coastline
-        self.inp = nn.Conv2d(2 * channels, base, 3, padding=1)
+        self.inp = Conv2d(2 * channels, base, 3, bounds=bounds)
         widths = [base * m for m in mults]
         self.down = nn.ModuleList()
         self.pool = nn.ModuleList()
@@ -65,27 +75,27 @@ class UNet(nn.Module):
         for i, w in enumerate(widths):
             stage = nn.ModuleList()
             for _ in range(blocks):
-                stage.append(ResBlock(c, w, self.t_dim))
+                stage.append(ResBlock(c, w, self.t_dim, bounds))
                 c = w
             self.down.append(stage)
             skips.append(c)
             last = i == len(widths) - 1
-            self.pool.append(nn.Identity() if last else nn.Conv2d(c, c, 3, stride=2, padding=1))
-        self.mid = ResBlock(c, c, self.t_dim)
+            self.pool.append(nn.Identity() if last else Conv2d(c, c, 3, 2, bounds))
+        self.mid = ResBlock(c, c, self.t_dim, bounds)
         self.up = nn.ModuleList()
         self.upsample = nn.ModuleList()
         for i, w in reversed(list(enumerate(widths))):
             stage = nn.ModuleList()
             for b in range(blocks):
-                stage.append(ResBlock(c + skips[i] if b == 0 else c, w, self.t_dim))
+                stage.append(ResBlock(c + skips[i] if b == 0 else c, w, self.t_dim, bounds))
                 c = w
             self.up.append(stage)
             first = i == 0
             self.upsample.append(
-                nn.Identity() if first else nn.ConvTranspose2d(c, c, 4, stride=2, padding=1)
+                nn.Identity() if first else ConvTranspose2d(c, c, bounds)
             )
         self.out_norm = nn.GroupNorm(_groups(c), c)
-        self.out = nn.Conv2d(c, channels, 3, padding=1)
+        self.out = Conv2d(c, channels, 3, bounds=bounds)
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
         # per-channel, step-dependent skip from input to output: at high noise eps ~ x_t,

@@ -1,0 +1,145 @@
+"""``nemoml bench scale``: an ORCA1-sized grid through the stand-in host on 8 ranks.
+
+The host's analytic basin at 362 x 332 x 75 with a continent (``rn_land``) whose land-only
+subdomains NEMO's removal drops (``ln_landelim``), 8 ranks oversubscribed. Its istate runs the
+generator handler: the root gathers the fields the generator reads (SSH, and surface T to
+condition on) in float32, samples one state with an untrained generator of that size (a
+few sampler steps, no constraints: the time of a sampler step at this size, not a state), and
+scatters T, S, U, V, SSH back. Figures come from the hook's profile line on the root
+(``bridge.hooks``: phase seconds, peaks of resident memory above the hook's start) and the
+sampler's progress lines.
+
+``root_peak_rss_over_fields`` is the root's peak resident memory during gather and scatter,
+above its memory when the hook started, over the bytes of the global fields gathered and
+returned: what the bridge costs per byte it moves (the formula in ``bridge.hooks`` gives
+about 1.1).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from nemoml.bridge.host import run_host
+
+NI, NJ, NK, RANKS, LAND = 362, 332, 75, 8, 0.75
+QUICK = (120, 110, 11)  # --quick (tests): the same path on a small grid
+STEPS = 3
+
+
+def host_tmask(ni: int, nj: int, nk: int, land: float) -> np.ndarray:
+    """(z, y, x) bool: the stand-in host's analytic ``tmask_g`` (host_domain.F90)."""
+    ig = np.arange(1, ni + 1)[None, None, :]
+    jg = np.arange(1, nj + 1)[None, :, None]
+    jk = np.arange(1, nk + 1)[:, None, None]
+    inner = (ig > 1) & (ig < ni) & (jg > 1) & (jg < nj)
+    coast = (ig - 1) / max(ni - 1, 1) + (jg - 1) / max(nj - 1, 1) >= land
+    return inner & coast & (jk <= nk - 1 - (ig + 2 * jg) % 4)
+
+
+def _grid(ni: int, nj: int, nk: int, land: float):
+    from nemoml.generate.gridinfo import GridInfo
+
+    tmask = host_tmask(ni, nj, nk, land)
+    umask = tmask & np.roll(tmask, -1, axis=2)
+    umask[..., -1] = False
+    vmask = tmask & np.roll(tmask, -1, axis=1)
+    vmask[:, -1] = False
+    k = np.arange(1, nk + 1, dtype=np.float64)
+    gdept, e3t = 5.0 * k**2, 10.0 * k
+    gdepw = np.concatenate([[0.0], gdept[:-1] + 0.5 * np.diff(gdept)])
+    e3w = np.diff(np.concatenate([[0.0], gdept]))
+    lat = np.linspace(-70, 70, nj)[:, None] * np.ones((1, ni))
+    return GridInfo(tmask=tmask, umask=umask, vmask=vmask, gdept=gdept, gdepw=gdepw, e3t=e3t,
+                    e3w=e3w, area=np.full((nj, ni), 1e10), lat=lat)
+
+
+def write_generator(out: Path, ni=NI, nj=NJ, nk=NK, land=LAND) -> Path:
+    """An untrained generator of the host's grid (weights random: timing and memory only)."""
+    import torch
+
+    from nemoml.generate.density import Density
+    from nemoml.generate.export import export
+    from nemoml.generate.layout import Layout
+    from nemoml.generate.schedule import Schedule
+    from nemoml.generate.start import GaussianStart
+    from nemoml.generate.unet import UNet
+
+    grid = _grid(ni, nj, nk, land)
+    rng = np.random.default_rng(0)
+    z = grid.gdept[:, None, None]
+    m = grid.tmask
+    fields = {"T": ((4 + 16 * np.exp(-z / 150)) + 0.3 * rng.standard_normal((2, *m.shape))) * m,
+              "S": (35 + 0.02 * rng.standard_normal((2, *m.shape))) * m,
+              "SSH": 0.1 * rng.standard_normal((2, nj, ni)) * m[0]}
+    layout = Layout(grid, ("T", "S", "SSH"), None, multiple=2)
+    layout.fit(fields)
+    x = layout.encode(fields, "scale bench states")
+    del fields
+    torch.manual_seed(0)
+    net = UNet(layout.channels, base=8, mults=(1, 2), blocks=1)
+    density, sched = Density("eos80"), Schedule(1000)
+    start = GaussianStart.fit(x, layout.mask_tensor(), sched.snr(sched.t_start))
+    config = {"base": 8, "mults": [1, 2], "blocks": 1, "clip": 6.0,
+              "parameters": sum(p.numel() for p in net.parameters())}
+    # no constraint targets: the bench samples without constraints (their cost is the
+    # generator's, measured by ``nemoml bench generate``)
+    return export(out, net, layout, density, sched, {}, config, pt2=False, start=start)
+
+
+def _profile(output: str) -> dict:
+    found = re.findall(r"nemoml_istate profile (\{.*\})", output)
+    if not found:
+        raise RuntimeError(f"no profile line in the host's output:\n{output[-3000:]}")
+    return json.loads(found[-1])
+
+
+def _step_seconds(output: str) -> float:
+    """Seconds per sampler step from the progress lines (first to last step of one run)."""
+    lines = re.findall(r"sampling step (\d+) of (\d+), ([\d.]+) s", output)
+    if not lines:
+        raise RuntimeError("no sampling progress lines in the host's output")
+    steps = [(int(k), float(s)) for k, _, s in lines]
+    (k0, s0), (k1, s1) = steps[0], steps[-1]
+    return (s1 - s0) / (k1 - k0) if k1 > k0 else s1 / k1
+
+
+def run(args) -> dict:
+    steps = 2 if args.quick else STEPS
+    ni, nj, nk = QUICK if args.quick else (NI, NJ, NK)
+    with tempfile.TemporaryDirectory(prefix="nemoml-bench-scale-") as tmp:
+        work = Path(tmp)
+        write_generator(work / "generator", ni, nj, nk)
+        host = {"nn_ni0glo": ni, "nn_nj0glo": nj, "nn_jpk": nk, "rn_land": LAND,
+                "ln_landelim": True, "ln_selftest": False}
+        settings = {"ln_nemoml": True, "ln_nemoml_istate": True,
+                    "cn_nemoml_generator": str(work / "generator"),
+                    "nn_nemoml_steps": steps, "cn_nemoml_condition": "sst",
+                    "ln_nemoml_c1": False, "ln_nemoml_c2": False, "ln_nemoml_ts": False,
+                    "ln_nemoml_stab": False}
+        r = run_host(RANKS, work, host=host, settings=settings, timeout=1500)
+        if r.returncode != 0:
+            raise RuntimeError(f"the host failed ({r.returncode}):\n{r.output[-3000:]}")
+    p = _profile(r.output)
+    moved = (p["gather_bytes"] + p["scatter_bytes"]) / 1e9
+    over = max(p["gather_peak_over_start_gb"], p["scatter_peak_over_start_gb"])
+    jpni, jpnj = r.layout[:2]
+    return {
+        "grid": f"{ni}x{nj}x{nk}", "grid_points": ni * nj * nk, "ranks": RANKS,
+        "layout": f"{jpni}x{jpnj}",
+        "land_domains_removed": r.layout[-1],
+        "seconds_gather": p["gather_s"], "seconds_scatter": p["scatter_s"],
+        "seconds_gather_scatter": p["gather_s"] + p["scatter_s"],
+        "gb_gathered": p["gather_bytes"] / 1e9, "gb_scattered": p["scatter_bytes"] / 1e9,
+        "root_rss_at_hook_start_gb": p["rss_start_gb"],
+        "root_peak_rss_gb": p["rss_peak_gb"],
+        "root_peak_rss_over_fields": round(over / moved, 3) if moved else None,
+        "root_generator_peak_over_start_gb": p["handler_peak_over_start_gb"],
+        "seconds_generator_call": p["handler_s"], "sampler_steps": steps,
+        "seconds_per_sampler_step": round(_step_seconds(r.output), 3),
+        "other_ranks_rss_gb": p["other_ranks_rss_peak_gb"],
+    }
