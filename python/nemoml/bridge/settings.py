@@ -80,6 +80,8 @@ class Settings:
     cn_nemoml_istate: str = ""            # istate handler "kind:arg" (default: generator)
     cn_nemoml_increments: str = ""        # increments handler "kind:arg" (default: 4dvarnet)
     ln_nemoml_check_land: bool = True     # fields must be zero on land points
+    ln_asm_trainc: bool = True            # &nam_asminc ln_trainc (T/S increments applied)
+    ln_asm_sshinc: bool = True            # &nam_asminc ln_sshinc (SSH increment applied)
 
     @classmethod
     def from_text(cls, text: str) -> Settings:
