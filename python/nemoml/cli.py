@@ -17,6 +17,7 @@ BENCHES = {
     "io": "nemoml.io.bench",
     "generate": "nemoml.generate.bench",
     "da": "nemoml.assimilate.bench",
+    "da3d": "nemoml.assimilate.bench3d",
 }
 
 

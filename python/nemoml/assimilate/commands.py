@@ -8,18 +8,42 @@ import json
 from pathlib import Path
 
 
+def _train_da_gyre(args: argparse.Namespace) -> int:
+    import torch
+
+    from nemoml.assimilate.inline3d import export_state_solver
+    from nemoml.assimilate.solver3d import StateSolverConfig
+    from nemoml.assimilate.train3d import Train3DConfig, load_checkpoint, train
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    solver = StateSolverConfig(n_days=args.window or 10, hidden_prior=args.hidden_prior or 16,
+                               hidden_lstm=args.hidden_lstm or 16, n_step=args.n_step or 4)
+    cfg = Train3DConfig(solver=solver, steps=args.steps, batch=args.batch or 3,
+                        lr=args.lr or 2e-3, argo_per_day=args.argo_per_day, seed=args.seed)
+    out = Path(args.out)
+    result = train(cfg, out, resume=args.resume, device=args.device, progress=not args.quiet)
+    if args.export:
+        model, ckpt = load_checkpoint(out / "best.pt")
+        result["export"] = export_state_solver(model, ckpt, args.export).get("pt2")
+    print(json.dumps({"out": str(out), **{k: v for k, v in result.items() if k != "history"}}))
+    return 0
+
+
 def _train_da(args: argparse.Namespace) -> int:
+    if args.case == "gyre":
+        return _train_da_gyre(args)
     from nemoml.assimilate import osse, qg
     from nemoml.assimilate.solver import SolverConfig
     from nemoml.assimilate.train import TrainConfig, train
 
     scn = osse.build(args.truth, n=args.grid, n_sat=args.satellites, noise_m=args.noise,
                      seed=args.seed)
-    solver = SolverConfig(channels=args.window, hidden_prior=args.hidden_prior,
-                          hidden_lstm=args.hidden_lstm, n_step=args.n_step,
+    solver = SolverConfig(channels=args.window or 15, hidden_prior=args.hidden_prior or 32,
+                          hidden_lstm=args.hidden_lstm or 32, n_step=args.n_step or 8,
                           lstm_downsample=args.lstm_downsample)
-    cfg = TrainConfig(solver=solver, epochs=args.epochs or TrainConfig.epochs, batch=args.batch,
-                      lr=args.lr, lr_prior=args.lr / 2)
+    cfg = TrainConfig(solver=solver, epochs=args.epochs or TrainConfig.epochs,
+                      batch=args.batch or 4, lr=args.lr or 1e-3, lr_prior=(args.lr or 1e-3) / 2)
     meta = {"norm": {"mean": scn.mean, "std": scn.std}, "grid": list(scn.truth.ssh.shape[1:]),
             "dx_km": scn.truth.dx, "noise_m": args.noise, "satellites": args.satellites,
             "obs_seed": args.seed, "variables": ["ssh"]}
@@ -60,18 +84,27 @@ def _l96(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("train-da", help="train 4DVarNet on the QG altimetry OSSE")
+    p = subparsers.add_parser("train-da", help="train 4DVarNet: the QG altimetry OSSE or the "
+                                               "3D multivariate GYRE twin (--case gyre)")
+    p.add_argument("--case", choices=("qg", "gyre"), default="qg")
     p.add_argument("--truth", default=None, help="QG truth file (default: ../shared or sample)")
     p.add_argument("--out", default="out/da", help="checkpoint folder (last.pt, best.pt)")
     p.add_argument("--grid", type=int, default=64, help="grid size after block-averaging")
-    p.add_argument("--window", type=int, default=15, help="window length (days)")
-    p.add_argument("--hidden-prior", type=int, default=32)
-    p.add_argument("--hidden-lstm", type=int, default=32)
+    p.add_argument("--window", type=int, default=None, help="window length (days; 15, gyre 10)")
+    p.add_argument("--hidden-prior", type=int, default=None, help="default 32 (gyre 16)")
+    p.add_argument("--hidden-lstm", type=int, default=None, help="default 32 (gyre 16)")
     p.add_argument("--lstm-downsample", type=int, default=2, help="ConvLSTM grid coarsening")
-    p.add_argument("--n-step", type=int, default=8, help="solver iterations")
+    p.add_argument("--n-step", type=int, default=None, help="solver iterations (8, gyre 4)")
     p.add_argument("--epochs", type=int, default=None, help="default: TrainConfig's (8)")
-    p.add_argument("--batch", type=int, default=4)
-    p.add_argument("--lr", type=float, default=1e-3, help="Adam rate (the prior gets half)")
+    p.add_argument("--batch", type=int, default=None, help="default 4 (gyre 3)")
+    p.add_argument("--lr", type=float, default=None,
+                   help="Adam rate (default 1e-3, the prior gets half; gyre 2e-3)")
+    p.add_argument("--steps", type=int, default=1200, help="gyre: optimiser steps")
+    p.add_argument("--resume", action="store_true", help="gyre: continue from OUT/last.pt")
+    p.add_argument("--device", default="cpu", help="gyre: torch device (cpu, cuda)")
+    p.add_argument("--threads", type=int, default=0, help="gyre: torch threads (0: default)")
+    p.add_argument("--argo-per-day", type=int, default=5, help="gyre: Argo profiles a day")
+    p.add_argument("--export", default=None, help="gyre: export best.pt to this folder")
     p.add_argument("--satellites", type=int, default=4)
     p.add_argument("--noise", type=float, default=0.02, help="nadir noise std (m)")
     p.add_argument("--seed", type=int, default=0, help="seed of the simulated observations")

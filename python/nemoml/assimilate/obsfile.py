@@ -154,3 +154,198 @@ def grid_obs(obs: ObsPoints, x: np.ndarray, y: np.ndarray, day0: float, n_days: 
     with np.errstate(invalid="ignore", divide="ignore"):
         values = (total / count).reshape(n_days, y.size, x.size).astype(np.float32)
     return values, count.reshape(values.shape) > 0
+
+
+# -- format nemoml-obs-2: several variables, lon/lat, depth -----------------------------------
+FORMAT_3D = "nemoml-obs-2"
+_VARS_3D = ("time", "lon", "lat", "depth", "value", "noise", "variable", "platform")
+VARIABLES = ("SSH", "T", "S")  # what the 3D solvers know; SST is T at depth 0
+_SPECS_3D = {"time": ("f8", "days"), "lon": ("f8", "degrees_east"),
+             "lat": ("f8", "degrees_north"), "depth": ("f4", "m"), "value": ("f4", "1"),
+             "noise": ("f4", "1"), "variable": ("i2", "1"), "platform": ("i2", "1")}
+
+
+@dataclass
+class ObsSet:
+    """Observations of several variables (``nemoml-obs-2``): one entry per measurement.
+
+    ``variable`` indexes ``variables`` (e.g. "SSH T S"), ``platform`` indexes ``platforms``
+    (satellites, "sst", "argo"); ``noise`` is each measurement's error std in the variable's
+    units; ``depth`` is 0 for surface measurements.
+    """
+
+    time: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    depth: np.ndarray
+    value: np.ndarray
+    noise: np.ndarray
+    variable: np.ndarray
+    platform: np.ndarray
+    variables: tuple[str, ...]
+    platforms: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return int(self.time.size)
+
+    def select(self, keep: np.ndarray) -> ObsSet:
+        cols = {k: getattr(self, k)[keep] for k in _VARS_3D}
+        return ObsSet(**cols, variables=self.variables, platforms=self.platforms)
+
+    @classmethod
+    def concat(cls, parts: list[ObsSet]) -> ObsSet:
+        """Join sets, re-indexing variables and platforms onto the union of their names."""
+        variables = tuple(dict.fromkeys(v for p in parts for v in p.variables))
+        platforms = tuple(dict.fromkeys(v for p in parts for v in p.platforms))
+        cols = {k: [] for k in _VARS_3D}
+        for p in parts:
+            for k in _VARS_3D[:6]:
+                cols[k].append(getattr(p, k))
+            vmap = np.array([variables.index(v) for v in p.variables], dtype=np.int16)
+            pmap = np.array([platforms.index(v) for v in p.platforms], dtype=np.int16)
+            cols["variable"].append(vmap[p.variable] if len(p) else p.variable)
+            cols["platform"].append(pmap[p.platform] if len(p) else p.platform)
+        cat = {k: np.concatenate(v) for k, v in cols.items()}
+        return cls(**cat, variables=variables, platforms=platforms)
+
+
+def write_obs_set(path: str | Path, obs: ObsSet) -> Path:
+    """Write ``obs`` atomically as ``nemoml-obs-2``."""
+    import netCDF4
+
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(suffix=".nc.tmp", dir=path.parent or ".")
+    os.close(fd)
+    try:
+        with netCDF4.Dataset(tmp, "w", format="NETCDF4") as ds:
+            ds.format = FORMAT_3D
+            ds.variables_observed = " ".join(obs.variables)
+            ds.platforms = " ".join(obs.platforms)
+            ds.createDimension("obs", len(obs))
+            for name, (dtype, units) in _SPECS_3D.items():
+                var = ds.createVariable(name, dtype, ("obs",), zlib=True, complevel=4)
+                var.units = units
+                var[:] = getattr(obs, name)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def read_obs_set(path: str | Path) -> ObsSet:
+    """Read and check a ``nemoml-obs-2`` file; errors name the file, variable and obs index."""
+    import netCDF4
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"observation file not found: {path}")
+    try:
+        ds = netCDF4.Dataset(path)
+    except OSError as err:
+        raise ValueError(f"{path}: not a readable netCDF file ({err})") from err
+    with ds:
+        if getattr(ds, "format", None) != FORMAT_3D:
+            raise ValueError(f"{path}: global attribute format is not '{FORMAT_3D}'")
+        cols = {}
+        for name in _VARS_3D:
+            if name not in ds.variables:
+                raise KeyError(f"{path}: variable '{name}' is missing")
+            cols[name] = np.ma.filled(ds[name][:], np.nan if name not in ("variable", "platform")
+                                      else -1)
+        variables = tuple(str(ds.variables_observed).split())
+        platforms = tuple(str(ds.platforms).split())
+    if len({v.size for v in cols.values()}) != 1:
+        raise ValueError(f"{path}: variables {_VARS_3D} differ in length")
+    for name in _VARS_3D[:6]:
+        bad = ~np.isfinite(cols[name])
+        if bad.any():
+            raise ValueError(f"{path}: variable '{name}' has {int(bad.sum())} non-finite "
+                             f"values (first at obs index {int(np.flatnonzero(bad)[0])})")
+    for name, names in (("variable", variables), ("platform", platforms)):
+        bad = (cols[name] < 0) | (cols[name] >= len(names))
+        if bad.any():
+            raise ValueError(f"{path}: variable '{name}' indexes beyond its attribute at obs "
+                             f"index {int(np.flatnonzero(bad)[0])}")
+    if (cols["noise"] <= 0).any():
+        k = int(np.flatnonzero(cols["noise"] <= 0)[0])
+        raise ValueError(f"{path}: variable 'noise' must be > 0 (obs index {k})")
+    return ObsSet(cols["time"].astype(np.float64), cols["lon"].astype(np.float64),
+                  cols["lat"].astype(np.float64), cols["depth"].astype(np.float32),
+                  cols["value"].astype(np.float32), cols["noise"].astype(np.float32),
+                  cols["variable"].astype(np.int16), cols["platform"].astype(np.int16),
+                  variables, platforms)
+
+
+@dataclass
+class Binned:
+    """Observations of a window on the model grid, per variable: (n_days, levels, ny, nx).
+
+    ``value`` is the mean of the cell's measurements (0 where none), ``count`` their number and
+    ``noise_var`` the error variance of that mean (mean of the variances / count).
+    """
+
+    value: dict[str, np.ndarray]
+    count: dict[str, np.ndarray]
+    noise_var: dict[str, np.ndarray]
+
+
+def bin_obs(obs: ObsSet, grid, day0: float, n_days: int, source: str = "observations",
+            known: tuple[str, ...] = VARIABLES) -> Binned:
+    """Bin the observations of days [day0, day0 + n_days) onto ``grid`` (an ``OceanGrid``).
+
+    Raises
+    ------
+    ValueError
+        A variable the model does not know, a point outside the grid, on land or below the
+        deepest level, or an empty window; the message names the source, the variable and the
+        first offending obs index.
+    """
+    unknown = [v for v in obs.variables if v not in known]
+    if unknown:
+        raise ValueError(f"{source}: variable(s) {unknown} unknown to the model (it knows "
+                         f"{list(known)})")
+    keep = np.flatnonzero((obs.time >= day0) & (obs.time < day0 + n_days))
+    if keep.size == 0:
+        raise ValueError(f"{source}: no observation in the window of days "
+                         f"[{day0:g}, {day0 + n_days:g})")
+    sel = obs.select(keep)
+    j, i, inside = grid.locate(sel.lon, sel.lat)
+    if not inside.all():
+        k = int(np.flatnonzero(~inside)[0])
+        raise ValueError(f"{source}: {int((~inside).sum())} observation(s) outside the model "
+                         f"grid (first: obs index {int(keep[k])}, variable "
+                         f"{sel.variables[sel.variable[k]]}, lon={sel.lon[k]:.3f}, "
+                         f"lat={sel.lat[k]:.3f})")
+    surface = np.array([sel.variables[v] == "SSH" for v in sel.variable])
+    lev = np.where(surface, 0, grid.level_of(sel.depth))
+    below = lev < 0
+    if below.any():
+        k = int(np.flatnonzero(below)[0])
+        raise ValueError(f"{source}: observation at obs index {int(keep[k])} (variable "
+                         f"{sel.variables[sel.variable[k]]}) lies at depth {sel.depth[k]:g} m, "
+                         f"below the deepest level")
+    land = ~grid.tmask[lev, j, i]
+    if land.any():
+        k = int(np.flatnonzero(land)[0])
+        raise ValueError(f"{source}: {int(land.sum())} observation(s) on land (first: obs index "
+                         f"{int(keep[k])}, variable {sel.variables[sel.variable[k]]}, "
+                         f"lon={sel.lon[k]:.3f}, lat={sel.lat[k]:.3f}, level {int(lev[k])}, "
+                         f"cell (j={int(j[k])}, i={int(i[k])}))")
+    nz, ny, nx = grid.shape
+    it = np.floor(sel.time - day0).astype(np.int64)
+    out = Binned({}, {}, {})
+    for vid, name in enumerate(sel.variables):
+        m = sel.variable == vid
+        nlev = 1 if name == "SSH" else nz
+        shape = (n_days, nlev, ny, nx)
+        flat = np.ravel_multi_index((it[m], lev[m], j[m], i[m]), shape)
+        size = int(np.prod(shape))
+        count = np.bincount(flat, minlength=size)
+        total = np.bincount(flat, weights=sel.value[m], minlength=size)
+        var = np.bincount(flat, weights=sel.noise[m].astype(np.float64) ** 2, minlength=size)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out.value[name] = np.nan_to_num(total / count).reshape(shape).astype(np.float32)
+            out.noise_var[name] = np.nan_to_num(var / count**2).reshape(shape)
+        out.count[name] = count.reshape(shape)
+    return out

@@ -87,6 +87,8 @@ class Settings:
     ln_nemoml_check_land: bool = True     # fields must be zero on land points
     cn_nemoml_eos: str = ""               # the host's &nameos, set by the host (not a namelist
     #                                       key): 'eos80', 'teos10', 'seos rn_a0=... ...'
+    ln_asm_trainc: bool = True            # &nam_asminc ln_trainc (T/S increments applied)
+    ln_asm_sshinc: bool = True            # &nam_asminc ln_sshinc (SSH increment applied)
 
     @classmethod
     def from_text(cls, text: str) -> Settings:
