@@ -2,25 +2,23 @@
 
 Guidance makes the samples meet the constraints closely but not exactly, and a hinge on N²
 cannot remove every inversion of a network's noisy columns. Every constrained run therefore
-ends with a projection that alternates two steps:
+ends with a projection in sigma0, where the sets are convex:
 
-- **C1/C2 profiles and T-S**, in sigma0, where the sets are convex: the smallest sigma0 change
-  (volume-weighted norm) that meets the set's C1 and C2 targets exactly (for C1 alone one
-  uniform shift per level, so the spatial structure and spread of every level are kept);
-  temperature then takes the new sigma0 by Newton's method at fixed salinity (only where that
-  would need water colder than freezing does salinity change too). With T-S in the set, each
-  level's salinity then takes one uniform shift to its target mean along isopycnals (T follows
-  from sigma0); with T-S alone, T takes its own uniform shift per level as well.
-- with ``stability``, **statically stable columns**, judged as NEMO's ``bn2`` judges them:
-  the two cells of each interface are compared at the interface depth (locally referenced
-  potential density), not in sigma0, which inverts in stable deep water where cold water lies
-  under warmer, saltier water (thermobaricity). Each unstable run of cells is mixed (the
-  thickness-weighted mean of its T and S, heat and salt conserved) and runs grow until no
-  interface is unstable: NEMO's convective adjustment. Columns that are stable are left
-  bit-for-bit as they are.
+- **C1/C2 profiles**: the smallest sigma0 change (volume-weighted norm) that meets the set's
+  C1 and C2 targets exactly; for C1 alone it is one uniform shift per level, so the spatial
+  structure and spread of every level are kept;
+- with ``stability``, **stable columns** (sigma0 non-decreasing downward): the
+  thickness-weighted isotonic regression of each column, i.e. the nearest stable column
+  (unstable runs of cells take their mean: what convective adjustment does to density),
+  alternated with the profile step. Alternating the two exact projections converges to a
+  state in both sets; it ends on the stability step and stops once the C1/C2 residual is
+  below ``tol``.
 
-The alternation ends on the stability step and stops once the C1/C2 (and T-S) residual is
-below ``tol``.
+Temperature then takes the projected sigma0 by Newton's method at fixed salinity; only where
+that would need water colder than freezing does salinity change too. With T-S in the set,
+each level's salinity then takes one uniform shift to its target mean, along isopycnals (T
+follows from sigma0), so stability, C1 and C2 are untouched and the level-mean T is left close
+to its target by C1; with T-S alone, T takes its own uniform shift per level as well.
 """
 
 from __future__ import annotations
@@ -33,7 +31,10 @@ import torch
 from nemoml.generate.constraints import ConstraintSet
 from nemoml.generate.density import RHO0
 
-FIXED_WEIGHT = 1e8  # observed cells: a mixed run takes their value (to ~1e-8 relative)
+LAND_VALUE = 1e6  # below the bottom: heavier than any water, so never pooled with it
+LAND_WEIGHT = 1e-30
+FIXED_WEIGHT = 1e8  # observed cells: a pooled run takes their value (to ~1e-7 relative;
+# larger weights would cost precision in the prefix sums of `isotonic`)
 T_RANGE = (-2.0, 40.0)  # degC: about the freezing point of sea water up; the EOS range
 S_RANGE = (0.0, 42.0)
 
@@ -45,7 +46,7 @@ def _normalise(w: np.ndarray) -> np.ndarray:
 @dataclass
 class Projection:
     """Outcome of ``project``: rounds used, C1/C2 residual left (kg m-3), largest T and S
-    changes, largest steric SSH change (m)."""
+    changes."""
 
     rounds: int
     residual: float
@@ -54,17 +55,46 @@ class Projection:
     max_dssh: float = 0.0
 
 
+def isotonic(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted least-squares non-decreasing fit of each row of ``values`` (n, L).
+
+    Spans whose weights round to zero (land only) count as ``LAND_VALUE``. Uses the min-max
+    formula ``fit_k = max_{i<=k} min_{j>=k} mean_w(values[i..j])``, exact and
+    vectorised over rows (L is a number of levels, so the (n, L, L) table is small).
+    """
+    w = np.broadcast_to(weights, values.shape)
+    zero = np.zeros((values.shape[0], 1))
+    cwv = np.concatenate([zero, np.cumsum(w * values, 1)], 1)
+    cw = np.concatenate([zero, np.cumsum(w, 1)], 1)
+    n_lev = values.shape[1]
+    upper = np.arange(n_lev)[None, :] >= np.arange(n_lev)[:, None]  # j >= i
+    span = cw[:, None, 1:] - cw[:, :-1, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = (cwv[:, None, 1:] - cwv[:, :-1, None]) / span
+    mean = np.where(upper, np.where(span > 0, mean, LAND_VALUE), np.inf)
+    tail_min = np.minimum.accumulate(mean[:, :, ::-1], axis=2)[:, :, ::-1]
+    return np.where(upper, tail_min, -np.inf).max(1)
+
+
 class SigmaProjector:
-    """Orthogonal projection of sigma0 fields (B, L, y, x) of the modelled levels onto C1/C2."""
+    """Alternating projections of sigma0 fields (B, L, y, x) of the modelled levels."""
 
     def __init__(self, tmask: np.ndarray, area: np.ndarray, e3t: np.ndarray,
-                 targets: dict[str, np.ndarray], fixed: np.ndarray | None = None):
+                 targets: dict[str, np.ndarray], fixed: np.ndarray | None = None,
+                 stable: bool = True, chunk: int = 4096):
         self.tmask = tmask.astype(bool)
+        self.stable = stable  # alternate with the columns' isotonic regression
         # observed cells (``fixed``) have an infinite weight in the norm: they do not move
         self.fixed = np.zeros(tmask.shape, bool) if fixed is None else fixed & self.tmask
+        self.chunk = chunk
         # normalised level and interface weights: profiles are weighted sums with them
         self.n_level = _normalise(self.tmask * area[None])
         self.n_pair = _normalise((self.tmask[:-1] & self.tmask[1:]) * area[None])
+        # per column (y*x, L): land cells, and isotonic weights (observed cells heavy)
+        n_lev = tmask.shape[0]
+        self.col_wet = self.tmask.reshape(n_lev, -1).T
+        heavy = np.where(self.fixed, FIXED_WEIGHT, 1.0) * e3t[:, None, None]
+        self.col_w = np.where(self.col_wet, heavy.reshape(n_lev, -1).T, LAND_WEIGHT)
         self.names = [n for n in ("c1", "c2") if n in targets]
         self.sizes = [len(self.n_level) if n == "c1" else len(self.n_pair) for n in self.names]
         self.target = np.concatenate([np.asarray(targets[n], np.float64)
@@ -100,6 +130,18 @@ class SigmaProjector:
                 out[:, 1:] -= q
         return out * self.inv_metric
 
+    def stabilise(self, sig: np.ndarray) -> np.ndarray:
+        n_b, n_lev, ny, nx = sig.shape
+        cols = sig.transpose(0, 2, 3, 1).reshape(-1, n_lev)
+        vals = np.where(np.tile(self.col_wet, (n_b, 1)), cols, LAND_VALUE)
+        fit = vals.copy()  # stable columns are left bit-for-bit as they are
+        todo = np.flatnonzero((np.diff(vals, axis=1) < 0).any(1))
+        n_col = ny * nx
+        for a in range(0, len(todo), self.chunk):
+            rows = todo[a: a + self.chunk]
+            fit[rows] = isotonic(vals[rows], self.col_w[rows % n_col])
+        return fit.reshape(n_b, ny, nx, n_lev).transpose(0, 3, 1, 2) * self.tmask
+
     def shift(self, sig: np.ndarray) -> np.ndarray:
         """Orthogonal projection onto the C1/C2 targets (uniform per level for C1 alone)."""
         resid = self.target[None] - self.profiles(sig)
@@ -110,6 +152,15 @@ class SigmaProjector:
         if not self.names:
             return 0.0
         return float(np.abs(self.profiles(sig) - self.target[None])[:, self.movable].max())
+
+    def __call__(self, sig: np.ndarray, tol: float, rounds: int) -> tuple[np.ndarray, int]:
+        for n in range(1, rounds + 1):
+            if self.stable:
+                sig = self.stabilise(sig)
+            if self.residual(sig) <= tol:
+                return sig, n
+            sig = self.shift(sig)
+        return sig, rounds
 
 
 def _newton(sigma: torch.Tensor, var: torch.Tensor, fn, lo: float, hi: float,
@@ -162,69 +213,6 @@ def level_shift(field: torch.Tensor, target: np.ndarray, weights: np.ndarray,
     return field + delta[..., None, None] * (wf > 0)
 
 
-def local_drho(temp: torch.Tensor, sal: torch.Tensor, density, dep_w) -> torch.Tensor:
-    """In-situ density of the lower minus the upper cell of each interface, both taken to the
-    interface depth ``dep_w`` (levels on the second axis): the sign of N² (NEMO's ``bn2``)."""
-    with torch.no_grad():
-        return (density.rho(temp[:, 1:], sal[:, 1:], dep_w)
-                - density.rho(temp[:, :-1], sal[:, :-1], dep_w))
-
-
-def convect(temp: torch.Tensor, sal: torch.Tensor, density, dep_w: np.ndarray,
-            weights: np.ndarray, wet: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-    """Convective adjustment of (B, L, y, x) fields until no interface is unstable.
-
-    An interface between two wet cells is unstable where ``local_drho < 0`` at its depth
-    ``dep_w`` (L-1,). Unstable runs of cells are mixed: each takes the run's ``weights``-weighted
-    (L, y, x) mean T and S (thickness weights conserve heat and salt), and runs grow until every
-    interface between them is stable, so at most L - 1 sweeps. Stable columns and unmixed cells
-    keep their values bit-for-bit.
-    """
-    n_b, n_lev, ny, nx = temp.shape
-    dep = torch.as_tensor(np.asarray(dep_w, np.float64).reshape(-1), dtype=temp.dtype)
-
-    def as_cols(f) -> torch.Tensor:  # (B, L, y, x) -> (columns, L)
-        f = torch.as_tensor(f).expand(n_b, n_lev, ny, nx)
-        return f.permute(0, 2, 3, 1).reshape(-1, n_lev)
-
-    t0, s0 = as_cols(temp), as_cols(sal)
-    pair = as_cols(torch.as_tensor(wet.astype(bool)))
-    pair = pair[:, :-1] & pair[:, 1:]
-    todo = ((local_drho(t0, s0, density, dep) < 0) & pair).any(1)
-    if not bool(todo.any()):
-        return temp, sal
-    t0, s0, pair = t0[todo], s0[todo], pair[todo]
-    w = as_cols(torch.as_tensor(weights, dtype=temp.dtype))[todo]
-    n_col = len(t0)
-    row = torch.arange(n_col)[:, None] * n_lev
-    merged = torch.zeros_like(pair)
-    t, s = t0, s0
-    for _ in range(n_lev - 1):
-        bad = (local_drho(t, s, density, dep) < 0) & pair & ~merged
-        if not bool(bad.any()):
-            break
-        merged |= bad
-        seg = torch.cat([torch.zeros(n_col, 1, dtype=torch.long),
-                         torch.cumsum((~merged).long(), 1)], 1)
-        gid = (row + seg).flatten()
-        size = n_col * n_lev
-        wsum = torch.zeros(size, dtype=t.dtype).index_add_(0, gid, w.flatten())
-        alone = torch.zeros(size, dtype=torch.long).index_add_(0, gid, torch.ones_like(gid)) == 1
-        mixed = []
-        for f in (t0, s0):
-            tot = torch.zeros(size, dtype=t.dtype).index_add_(0, gid, (w * f).flatten())
-            mean = (tot / wsum.clamp_min(1e-300))[gid].reshape(n_col, n_lev)
-            mixed.append(torch.where(alone[gid].reshape(n_col, n_lev), f, mean))
-        t, s = mixed
-    out_t, out_s = as_cols(temp).clone(), as_cols(sal).clone()
-    out_t[todo], out_s[todo] = t, s
-
-    def as_fields(c: torch.Tensor) -> torch.Tensor:
-        return c.reshape(n_b, ny, nx, n_lev).permute(0, 3, 1, 2).contiguous()
-
-    return as_fields(out_t), as_fields(out_s)
-
-
 def steric_ssh(ssh: np.ndarray, old: tuple, new: tuple, density, grid, levels,
                fixed: np.ndarray | None = None) -> np.ndarray:
     """SSH (B, y, x) moved by the steric change of T and S from ``old`` to ``new`` (pairs of
@@ -263,60 +251,36 @@ def project(x: torch.Tensor, cset: ConstraintSet, density, tol: float = 1e-6,
     temp = torch.as_tensor(fields["T"][:, lv])
     sal = torch.as_tensor(fields["S"][:, lv])
     tmask = grid.tmask[lv]
-    keep = tmask == 0 if fixed is None else (tmask == 0) | fixed
+    with torch.no_grad():
+        sig = density.sigma0(temp, sal).numpy()
     targets = {n: cset.targets[n].numpy() for n in ("c1", "c2") if n in cset.names}
     stable = "stability" in cset.names
-    proj = SigmaProjector(tmask, grid.area, grid.e3t[lv], targets, fixed)
-    weights = tmask * grid.area[None]
-    ts_target = cset.targets["ts"].numpy() if "ts" in cset.names else None
-    # mixing weights: thickness (heat and salt), observed cells heavy so a mixed run keeps them
-    mix_w = np.where(keep & (tmask > 0), FIXED_WEIGHT, 1.0) * grid.e3t[lv][:, None, None]
-    dep_w = cset.physics.dep_w.numpy()
-
-    def sigma(t, s) -> np.ndarray:
-        with torch.no_grad():
-            return np.where(tmask, density.sigma0(t, s).numpy(), 0.0)
-
-    def residual(t, s) -> float:
-        res = proj.residual(sigma(t, s)) if targets else 0.0
-        if ts_target is not None:
-            lm = torch.cat([cset.physics.level_mean(t, cset.physics.w),
-                            cset.physics.level_mean(s, cset.physics.w)], 1).numpy()
-            ocean = np.tile(weights.sum((-1, -2)) > 0, 2)
-            # level-mean T is exact only when no density step ties it (T-S alone)
-            ocean[: len(lv)] &= not (stable or targets)
-            res = max(res, float(np.abs(lm - ts_target)[:, ocean].max()))
-        return res
-
+    moves_sigma = stable or bool(targets)  # otherwise only T-S: sigma0 stays as sampled
+    proj = SigmaProjector(tmask, grid.area, grid.e3t[lv], targets, fixed, stable=stable)
+    new_sig, n = proj(sig * tmask, tol, rounds)
+    new_sig = np.where(tmask, new_sig, sig)  # land keeps its own value: no Newton step there
     new_t, new_s = temp, sal
-    used = 0
-    for used in range(1, rounds + 1):  # noqa: B007 (the count is reported)
-        if stable:
-            new_t, new_s = convect(new_t, new_s, density, dep_w, mix_w, tmask)
-        if residual(new_t, new_s) <= tol:
-            break
-        if targets:  # C1/C2 in sigma0, then the water that has it
-            new_sig = np.where(tmask, proj.shift(sigma(new_t, new_s)), sigma(new_t, new_s))
-            new_t, new_s = water_for(torch.as_tensor(new_sig), new_t, new_s, density)
-        if ts_target is not None:
-            # level-mean S exactly, along isopycnals; level-mean T then follows from C1, and
-            # when no density step ties T, it takes its own uniform shift per level
-            new_t, new_s = match_salinity(torch.as_tensor(sigma(new_t, new_s)), new_t, new_s,
-                                          ts_target[len(lv):], weights, ~keep, density)
-            if not (stable or targets):
-                new_t = level_shift(new_t, ts_target[: len(lv)], weights, ~keep)
-        new_t = torch.where(torch.as_tensor(keep), temp, new_t)
-        new_s = torch.where(torch.as_tensor(keep), sal, new_s)
+    if moves_sigma:
+        new_t, new_s = water_for(torch.as_tensor(new_sig), temp, sal, density)
+    keep = tmask == 0 if fixed is None else (tmask == 0) | fixed
+    if "ts" in cset.names:
+        # level-mean S exactly, along isopycnals; level-mean T then follows from C1, and when
+        # no density step ties T, it takes its own uniform shift per level
+        ts_target = cset.targets["ts"].numpy()
+        weights = tmask * grid.area[None]
+        new_t, new_s = match_salinity(torch.as_tensor(new_sig), new_t, new_s,
+                                      ts_target[len(lv):], weights, ~keep, density)
+        if not moves_sigma:
+            new_t = level_shift(new_t, ts_target[: len(lv)], weights, ~keep)
     new_t = np.where(keep, temp.numpy(), new_t.numpy()) * tmask
     new_s = np.where(keep, sal.numpy(), new_s.numpy()) * tmask
     max_dt = float(np.abs(new_t - temp.numpy()).max())
     max_ds = float(np.abs(new_s - sal.numpy()).max())
-    fields["T"][:, lv], fields["S"][:, lv] = new_t, new_s
     max_dssh = 0.0
     if "SSH" in fields:
-        old_ssh = fields["SSH"]
+        old_ssh = np.array(fields["SSH"], copy=True)
         fields["SSH"] = steric_ssh(old_ssh, (temp.numpy(), sal.numpy()), (new_t, new_s),
                                    density, grid, lv, ssh_fixed)
         max_dssh = float(np.abs(fields["SSH"] - old_ssh).max())
-    res = proj.residual(sigma(torch.as_tensor(new_t), torch.as_tensor(new_s))) if targets else 0.0
-    return fields, Projection(used, res, max_dt, max_ds, max_dssh)
+    fields["T"][:, lv], fields["S"][:, lv] = new_t, new_s
+    return fields, Projection(n, proj.residual(new_sig), max_dt, max_ds, max_dssh)
