@@ -77,11 +77,14 @@ def test_fused_profiles_equal_two_pass_f32_f64_and_ignore_land_nan(gyre):
     T, S = T.copy(), S.copy()
     T[:, tmask == 0] = np.nan  # land NaN must not leak into the sums
     for e in (EOS("eos80"), EOS("seos")):
+        # the reference is the float64 two-pass result; float32 sigma0 is good to a few 1e-4
+        # kg m-3 (rho ~ 1027 carried with eps 6e-8 through the polynomial: 2.6e-4 measured on
+        # deep GYRE levels), and a float32 reference's own rounding depends on the machine's FMA
+        sig = np.where(tmask == 1, eos.sigma0(np.nan_to_num(T), S, 0.0, e), 0)
         for dt in (np.float64, np.float32):
             Tt, St = T.astype(dt), S.astype(dt)
-            sig = np.where(tmask == 1, eos.sigma0(np.nan_to_num(Tt), St, 0.0, e), 0)
             mean, diff = eos.sigma0_profiles(Tt, St, tmask, e)
-            tol = 1e-12 if dt == np.float64 else 1e-4
+            tol = 1e-12 if dt == np.float64 else 5e-4
             np.testing.assert_allclose(mean, eos.level_means(sig, tmask), rtol=0, atol=tol)
             np.testing.assert_allclose(diff, eos.level_diff_means(sig, tmask), rtol=0, atol=tol)
             assert np.isfinite(mean).all() and np.isfinite(diff).all()
