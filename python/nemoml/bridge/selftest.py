@@ -8,15 +8,22 @@ from pathlib import Path
 from nemoml.bridge.host import HostRun, run_host
 
 
+def _removed(layout: tuple[int, ...]) -> str:
+    n = layout[6] if len(layout) > 6 else 0
+    return f" ({n} land subdomain(s) removed)" if n else ""
+
+
 def report(runs: list[HostRun]) -> str:
     """One screen: each check per rank count, and whether results are identical across them."""
     names = list(dict.fromkeys(n for r in runs for n in r.checks))
     head = f"{'check':<22}" + "".join(f"{f'{r.ranks} rank(s)':>12}" for r in runs)
     lines = ["nemoml selftest: Fortran host -> C shim -> embedded Python -> TorchScript -> back"]
     if runs and runs[0].layout:
-        _, _, ni, nj, nk, hls = runs[0].layout
+        # LAYOUT jpni jpnj Ni0glo Nj0glo jpk nn_hls [land subdomains removed]
+        _, _, ni, nj, nk, hls = runs[0].layout[:6]
         lines.append(f"global grid {ni}x{nj}x{nk}, halo {hls}; decompositions: " + ", ".join(
-            f"{r.ranks} rank(s) {r.layout[0]}x{r.layout[1]}" for r in runs if r.layout))
+            f"{r.ranks} rank(s) {r.layout[0]}x{r.layout[1]}" + _removed(r.layout)
+            for r in runs if r.layout))
     lines += ["", head]
     for n in names:
         cells = ("PASS" if r.checks.get(n) else "FAIL" if n in r.checks else "-" for r in runs)
