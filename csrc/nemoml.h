@@ -69,6 +69,18 @@ int nemoml_istate(int32_t kt, int32_t nfields, nemoml_field *fields);
 /* Analysis increments at NEMO's asm_inc_init: background fields in, *_bkginc fields out. */
 int nemoml_increments(int32_t kt, int32_t nfields, nemoml_field *fields);
 
+/* Cycled assimilation, called from the host's time step every nn_nemoml_freq steps.
+ * fields: tn, sn, sshn (un, vn) in; t_bkginc, s_bkginc, ssh_bkginc (u_bkginc, v_bkginc) out.
+ * On return *iau_steps > 0 when a window ended at kt: the outputs hold the window's analysis
+ * increment, to be applied by IAU over the next *iau_steps steps from kt+1; 0: nothing new
+ * (outputs untouched).
+ * The inputs are the state at the end of step kt. Samples are the steps with
+ * (kt - nit000 + 1) % freq == 0 (freq 0: once a model day); a call at another step returns 0
+ * at once. Step kt+j, j = 1..*iau_steps, adds w_j times the increment, w the weights of
+ * nn_iaufn (0: 1/n; 1: min(j, n+1-j) normalised to sum 1; see python/nemoml/assimilate/cycle.py).
+ * A window ending at nitend is not analysed. */
+int nemoml_cycle(int32_t kt, int32_t nfields, nemoml_field *fields, int32_t *iau_steps);
+
 /* An empty round trip, for measuring the fixed cost of a call. */
 int nemoml_ping(void);
 

@@ -13,6 +13,7 @@ MODULE nemoml
    !!   nemoml_forward     run a model on fields, per rank (nemoml_local) or global (nemoml_global)
    !!   nemoml_istate      initial state (NEMO istate_init)
    !!   nemoml_increments  analysis increments (NEMO asm_inc_init)
+   !!   nemoml_cycle       cycled assimilation, from the time step (NEMO stp)
    !!   nemoml_finalize    before MPI_Finalize
    !!   nemoml_error       message of the last failure (same on every rank)
    !!   nemoml_field_of    describe a contiguous array as a field, zero-copy
@@ -77,6 +78,12 @@ MODULE nemoml
          INTEGER(c_int32_t), VALUE :: kt, kn
          TYPE(nemoml_field), INTENT(in) :: sfields(*)
       END FUNCTION
+      INTEGER(c_int) FUNCTION c_cycle(kt, kn, sfields, kiau) BIND(C, name='nemoml_cycle')
+         IMPORT :: c_int, c_int32_t, nemoml_field
+         INTEGER(c_int32_t), VALUE :: kt, kn
+         TYPE(nemoml_field), INTENT(in) :: sfields(*)
+         INTEGER(c_int32_t), INTENT(out) :: kiau
+      END FUNCTION
       INTEGER(c_int) FUNCTION c_ping() BIND(C, name='nemoml_ping')
          IMPORT :: c_int
       END FUNCTION
@@ -91,7 +98,7 @@ MODULE nemoml
    END INTERFACE
 
    PUBLIC :: nemoml_boot, nemoml_init, nemoml_model_load, nemoml_forward, nemoml_istate
-   PUBLIC :: nemoml_increments, nemoml_ping, nemoml_finalize, nemoml_error, nemoml_field_of
+   PUBLIC :: nemoml_increments, nemoml_cycle, nemoml_ping, nemoml_finalize, nemoml_error, nemoml_field_of
 
 CONTAINS
 
@@ -139,6 +146,19 @@ CONTAINS
       INTEGER           , INTENT(out) :: kstatus
       kstatus = c_increments( INT(kt, c_int32_t), INT(SIZE(sfields), c_int32_t), sfields )
    END SUBROUTINE nemoml_increments
+
+   SUBROUTINE nemoml_cycle( kt, sfields, kiau_steps, kstat )
+      !! at the end of step kt, every nn_nemoml_freq steps (other steps return at once):
+      !! kiau_steps > 0 when a window ended at kt, the *_bkginc fields then hold its increment
+      !! for IAU over steps kt+1 .. kt+kiau_steps; 0: nothing new, *_bkginc untouched
+      INTEGER           , INTENT(in ) :: kt
+      TYPE(nemoml_field), INTENT(in ) :: sfields(:)   ! tn, sn, sshn (in), *_bkginc (out)
+      INTEGER           , INTENT(out) :: kiau_steps, kstat
+      INTEGER(c_int32_t) :: iiau
+      iiau = 0_c_int32_t
+      kstat = c_cycle( INT(kt, c_int32_t), INT(SIZE(sfields), c_int32_t), sfields, iiau )
+      kiau_steps = INT(iiau)
+   END SUBROUTINE nemoml_cycle
 
    SUBROUTINE nemoml_ping( kstatus )
       INTEGER, INTENT(out) :: kstatus

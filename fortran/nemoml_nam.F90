@@ -46,13 +46,24 @@ MODULE nemoml_nam
    !                                                                !  NEMO sets it from nn_date0)
    INTEGER           , PUBLIC ::   nn_nemoml_leapy      = 1         !: the host's calendar (not read:
    !                                                                !  NEMO sets it from nn_leapy)
+   INTEGER           , PUBLIC ::   nn_nemoml_cycle      = 0         !: cycling window (days), 0 = off
+   INTEGER           , PUBLIC ::   nn_nemoml_freq       = 0         !: steps between samples (0: daily)
+   CHARACTER(len=16) , PUBLIC ::   cn_nemoml_cycle_method = '4dvarnet' !: '4dvarnet' or 'enoi'
+   CHARACTER(len=256), PUBLIC ::   cn_nemoml_enoi_ens   = ''        !: EnOI ensemble file
+   !                                          !  set by the host, not read (NEMO: rn_Dt, nn_iaufn,
+   !                                          !  nit000, nitend), for the cycling clock and IAU:
+   REAL(c_double)    , PUBLIC ::   rn_nemoml_rdt        = 0._c_double
+   INTEGER           , PUBLIC ::   nn_nemoml_iaufn      = 0
+   INTEGER           , PUBLIC ::   nn_nemoml_it000      = 1
+   INTEGER           , PUBLIC ::   nn_nemoml_itend      = 0
 
    NAMELIST/namnemoml/ ln_nemoml, ln_nemoml_istate, ln_nemoml_asm, cn_nemoml_generator,         &
       &                cn_nemoml_da, cn_nemoml_obs, cn_nemoml_sampler, nn_nemoml_steps,          &
       &                nn_nemoml_seed, ln_nemoml_c1, ln_nemoml_c2, ln_nemoml_ts, ln_nemoml_stab, &
       &                cn_nemoml_condition, cn_nemoml_uv, cn_nemoml_device, cn_nemoml_rstout,    &
       &                cn_nemoml_incout, nn_nemoml_threads, cn_nemoml_models, cn_nemoml_istate,  &
-      &                cn_nemoml_increments, nn_nemoml_members, nn_nemoml_member
+      &                cn_nemoml_increments, nn_nemoml_members, nn_nemoml_member,        &
+      &                nn_nemoml_cycle, nn_nemoml_freq, cn_nemoml_cycle_method, cn_nemoml_enoi_ens
 
    !                                          !!* the host's &nameos (NEMO eosbn2), private *
    ! Read here rather than taken from eosbn2, whose S-EOS coefficients are private; defaults are
@@ -96,7 +107,12 @@ CONTAINS
          &  // ikey( 'nn_nemoml_threads', nn_nemoml_threads )                                             &
          &  // ckey( 'cn_nemoml_models', cn_nemoml_models ) // ckey( 'cn_nemoml_istate', cn_nemoml_istate ) &
          &  // ckey( 'cn_nemoml_increments', cn_nemoml_increments )                                    &
-         &  // ikey( 'nn_nemoml_members', nn_nemoml_members ) // ikey( 'nn_nemoml_member', nn_nemoml_member )
+         &  // ikey( 'nn_nemoml_members', nn_nemoml_members ) // ikey( 'nn_nemoml_member', nn_nemoml_member ) &
+         &  // ikey( 'nn_nemoml_cycle', nn_nemoml_cycle ) // ikey( 'nn_nemoml_freq', nn_nemoml_freq )      &
+         &  // ckey( 'cn_nemoml_cycle_method', cn_nemoml_cycle_method )                                &
+         &  // ckey( 'cn_nemoml_enoi_ens', cn_nemoml_enoi_ens ) // dkey( 'rn_nemoml_rdt', rn_nemoml_rdt ) &
+         &  // ikey( 'nn_nemoml_iaufn', nn_nemoml_iaufn ) // ikey( 'nn_nemoml_it000', nn_nemoml_it000 )   &
+         &  // ikey( 'nn_nemoml_itend', nn_nemoml_itend )
    END FUNCTION nemoml_nam_settings
 
    SUBROUTINE nemoml_nam_eos_read( cdtext, kios )
@@ -135,6 +151,16 @@ CONTAINS
       WRITE(cl,'(es24.16e3)') pval
       cdword = ' '//cdkey//'='//TRIM(ADJUSTL(cl))
    END FUNCTION rkey
+
+   FUNCTION dkey( cdkey, pval ) RESULT( cdline )
+      !! 'key = value' line of a real, all 17 significant digits
+      CHARACTER(len=*), INTENT(in) ::   cdkey
+      REAL(c_double)  , INTENT(in) ::   pval
+      CHARACTER(len=:), ALLOCATABLE ::   cdline
+      CHARACTER(len=32) ::   cl
+      WRITE(cl,'(es24.16e3)') pval
+      cdline = cdkey//' = '//TRIM(ADJUSTL(cl))//NEW_LINE('a')
+   END FUNCTION dkey
 
    FUNCTION lkey( cdkey, ldval ) RESULT( cdline )
       CHARACTER(len=*), INTENT(in) ::   cdkey

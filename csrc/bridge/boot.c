@@ -22,6 +22,7 @@ static int nemoml_py_init(int32_t, const nemoml_grid *, int32_t, const nemoml_fi
 static int nemoml_py_model_load(const char *, const char *, int32_t *);
 static int nemoml_py_forward(int32_t, int32_t, int32_t, const nemoml_field *, int32_t, nemoml_field *);
 static int nemoml_py_hook(int32_t, int32_t, int32_t, nemoml_field *);
+static int nemoml_py_cycle(int32_t, int32_t, nemoml_field *, int32_t *);
 static int nemoml_py_ping(void);
 static int nemoml_py_finalize(void);
 
@@ -133,6 +134,14 @@ CFFI_DLLEXPORT int nemoml_istate(int32_t kt, int32_t nfields, nemoml_field *fiel
 CFFI_DLLEXPORT int nemoml_increments(int32_t kt, int32_t nfields, nemoml_field *fields) {
   NEMOML_REQUIRE_BOOT();
   return nemoml_py_hook(1, kt, nfields, fields);
+}
+
+CFFI_DLLEXPORT int nemoml_cycle(int32_t kt, int32_t nfields, nemoml_field *fields,
+                                int32_t *iau_steps) {
+  if (!iau_steps) return nemoml_fail("nemoml_cycle: iau_steps is NULL");
+  *iau_steps = 0;
+  NEMOML_REQUIRE_BOOT();
+  return nemoml_py_cycle(kt, nfields, fields, iau_steps);
 }
 
 CFFI_DLLEXPORT int nemoml_ping(void) {

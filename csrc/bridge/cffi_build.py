@@ -20,6 +20,7 @@ extern "Python" int nemoml_py_model_load(const char *, const char *, int32_t *);
 extern "Python" int nemoml_py_forward(int32_t, int32_t, int32_t, const nemoml_field *, int32_t,
                                       nemoml_field *);
 extern "Python" int nemoml_py_hook(int32_t, int32_t, int32_t, nemoml_field *);
+extern "Python" int nemoml_py_cycle(int32_t, int32_t, nemoml_field *, int32_t *);
 extern "Python" int nemoml_py_ping(void);
 extern "Python" int nemoml_py_finalize(void);
 void nemoml_set_error(const char *msg);

@@ -63,14 +63,8 @@ def host_grid(session):
                      e3t, area, "nemoml_init")
 
 
-def _prepare_3d(session, path: str) -> None:
-    from nemoml.assimilate.inline3d import load_state_solver
-    from nemoml.assimilate.obsfile import bin_obs, read_obs_set
-
-    s = session.settings
-    check_asminc(s)
-    solver = load_state_solver(path)
-    grid = host_grid(session)
+def check_solver_grid(solver, grid) -> None:
+    """The 3D solver must have been trained on the host's grid and land mask."""
     train = solver.layout.grid
     if train.shape != grid.shape:
         raise ValueError(f"solver {solver.source} was trained on a {train.shape[2]}x"
@@ -80,6 +74,17 @@ def _prepare_3d(session, path: str) -> None:
     if differ:
         raise ValueError(f"solver {solver.source}: its land mask differs from the host's tmask at "
                          f"{differ} point(s); train it on this configuration's mesh mask")
+
+
+def _prepare_3d(session, path: str) -> None:
+    from nemoml.assimilate.inline3d import load_state_solver
+    from nemoml.assimilate.obsfile import bin_obs, read_obs_set
+
+    s = session.settings
+    check_asminc(s)
+    solver = load_state_solver(path)
+    grid = host_grid(session)
+    check_solver_grid(solver, grid)
     obs = read_obs_set(s.cn_nemoml_obs)
     day0 = float(np.floor(obs.time.min()))
     late = int(np.sum(obs.time >= day0 + solver.window))

@@ -13,6 +13,7 @@ import warnings
 
 from nemoml.bridge import device, forward
 from nemoml.bridge.comm import Agreement, HookError, describe, host_comm
+from nemoml.bridge.cycle import run_cycle
 from nemoml.bridge.exchange import allocate
 from nemoml.bridge.fields import ViewCache, view_all
 from nemoml.bridge.hooks import HOOK_NAMES, prepare_handlers, run_hook
@@ -155,6 +156,16 @@ def hook(which, kt, nfields, descs) -> int:
     return 0
 
 
+def cycle(kt, nfields, descs, iau_out) -> int:
+    iau_out[0] = 0
+    s = _session()
+    ag = s.agree("nemoml_cycle")
+    fields = ag.run(view_all, S.ffi, descs, nfields)
+    ag.check()
+    iau_out[0] = run_cycle(s, int(kt), fields)
+    return 0
+
+
 def finalize() -> int:
     S.views.clear()
     if S.session is not None:
@@ -183,5 +194,6 @@ def bind(ffi, lib) -> None:
     ffi.def_extern(name="nemoml_py_model_load", error=1)(guarded(model_load))
     ffi.def_extern(name="nemoml_py_forward", error=1)(guarded(forward_call))
     ffi.def_extern(name="nemoml_py_hook", error=1)(guarded(hook))
+    ffi.def_extern(name="nemoml_py_cycle", error=1)(guarded(cycle))
     ffi.def_extern(name="nemoml_py_ping", error=1)(lambda: 0)
     ffi.def_extern(name="nemoml_py_finalize", error=1)(guarded(finalize))

@@ -29,7 +29,7 @@ from nemoml.bridge.fields import Field, check_same_dtype, check_shape, check_val
 from nemoml.bridge.session import Session
 from nemoml.bridge.settings import Settings
 
-HOOK_NAMES = ("nemoml_istate", "nemoml_increments")
+HOOK_NAMES = ("nemoml_istate", "nemoml_increments", "nemoml_cycle")
 log = logging.getLogger("nemoml.bridge")
 
 
@@ -63,7 +63,8 @@ def _prepare_model(session, argument):
 
 HANDLERS: dict[str, Handler] = {"model": Handler(_run_model, _prepare_model)}
 # kinds living in other rooms, imported on first use: each module defines HANDLER
-LAZY_HANDLERS = {"generator": "nemoml.generate.hook", "4dvarnet": "nemoml.assimilate.hook"}
+LAZY_HANDLERS = {"generator": "nemoml.generate.hook", "4dvarnet": "nemoml.assimilate.hook",
+                 "cycle": "nemoml.assimilate.cyclehook"}
 
 
 def handler(kind: str) -> Handler:
@@ -102,6 +103,13 @@ def _run_handler(session: Session, spec: str, inputs: dict[str, np.ndarray],
     shapes = {n: (*f.array.shape[:-2], *session.exchange.shape2d)
               for n, f in fields.items() if f.intent != "in"}
     results = handler(kind).run(session, argument, inputs, shapes)
+    return clean_results(session, spec, results, shapes, fields)
+
+
+def clean_results(session: Session, spec: str, results: dict[str, np.ndarray],
+                  shapes: dict[str, tuple[int, ...]], fields: dict[str, Field]
+                  ) -> dict[str, np.ndarray]:
+    """Check a handler's global results (names, shapes, finite on ocean) and zero their land."""
     for name, expect in shapes.items():
         f = fields[name]
         if name not in results:

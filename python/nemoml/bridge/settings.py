@@ -51,6 +51,7 @@ CHOICES = {
     "cn_nemoml_condition": ("", "sst"),
     "cn_nemoml_uv": ("zero", "generated", "thermal_wind"),
     "cn_nemoml_device": ("cpu", "cuda", "auto"),
+    "cn_nemoml_cycle_method": ("4dvarnet", "enoi"),
 }
 
 
@@ -89,6 +90,14 @@ class Settings:
     #                                       key): 'eos80', 'teos10', 'seos rn_a0=... ...'
     ln_asm_trainc: bool = True            # &nam_asminc ln_trainc (T/S increments applied)
     ln_asm_sshinc: bool = True            # &nam_asminc ln_sshinc (SSH increment applied)
+    nn_nemoml_cycle: int = 0              # cycled assimilation: window length (days), 0 = off
+    nn_nemoml_freq: int = 0               # steps between state samples (0: once a model day)
+    cn_nemoml_cycle_method: str = "4dvarnet"  # cycle handler: "4dvarnet" or "enoi"
+    cn_nemoml_enoi_ens: str = ""          # EnOI: ensemble file of background-error anomalies
+    rn_nemoml_rdt: float = 0.0            # set by the host: rn_Dt (s)
+    nn_nemoml_iaufn: int = 0              # set by the host: &nam_asminc nn_iaufn (0 flat, 1 hat)
+    nn_nemoml_it000: int = 1              # set by the host: nit000, first step of the run
+    nn_nemoml_itend: int = 0              # set by the host: nitend, last step of the run
 
     @classmethod
     def from_text(cls, text: str) -> Settings:
@@ -105,9 +114,13 @@ class Settings:
     def validate(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            kind = {"ln": bool, "nn": int, "cn": str}[f.name[:2]]
+            kind = {"ln": bool, "nn": int, "cn": str, "rn": float}[f.name[:2]]
+            if kind is float and type(value) is int:
+                value = float(value)
+                setattr(self, f.name, value)
             if type(value) is not kind:
-                what = {bool: ".true./.false.", int: "an integer", str: "a quoted string"}[kind]
+                what = {bool: ".true./.false.", int: "an integer", str: "a quoted string",
+                        float: "a real"}[kind]
                 raise ValueError(f"{f.name} must be {what}, got {value!r}")
         for name in ("nn_nemoml_threads", "nn_nemoml_steps"):
             if getattr(self, name) < 1:
@@ -130,6 +143,38 @@ class Settings:
             raise ValueError("ln_nemoml_asm = .true. needs cn_nemoml_da and cn_nemoml_obs")
         self.models()  # parse errors surface at init
         self.host_eos()
+        if self.nn_nemoml_cycle:
+            self._check_cycle()
+
+    def clock(self):
+        """The cycling clock (:class:`nemoml.assimilate.cycle.Clock`) of these settings."""
+        from nemoml.assimilate.cycle import Clock
+
+        return Clock(self.nn_nemoml_date0, self.nn_nemoml_leapy, self.rn_nemoml_rdt,
+                     self.nn_nemoml_it000, self.nn_nemoml_itend, self.nn_nemoml_cycle,
+                     self.nn_nemoml_freq)
+
+    def _check_cycle(self) -> None:
+        if self.nn_nemoml_cycle < 0:
+            raise ValueError(f"nn_nemoml_cycle = {self.nn_nemoml_cycle}: the window length in "
+                             "days, 0 = off")
+        if self.ln_nemoml_asm:
+            raise ValueError("ln_nemoml_asm = .true. and nn_nemoml_cycle > 0 both arm asminc's "
+                             "IAU: choose one")
+        if self.nn_nemoml_iaufn not in (0, 1):
+            raise ValueError(f"nn_nemoml_iaufn = {self.nn_nemoml_iaufn}: NEMO's nn_iaufn is 0 "
+                             "(constant) or 1 (triangular hat)")
+        need = {"4dvarnet": ("cn_nemoml_da", self.cn_nemoml_da),
+                "enoi": ("cn_nemoml_enoi_ens", self.cn_nemoml_enoi_ens)}
+        key, value = need[self.cn_nemoml_cycle_method]
+        if not value:
+            raise ValueError(f"nn_nemoml_cycle = {self.nn_nemoml_cycle} with "
+                             f"cn_nemoml_cycle_method = '{self.cn_nemoml_cycle_method}' needs "
+                             f"{key}: no analysis handler is configured")
+        if not self.cn_nemoml_obs:
+            raise ValueError(f"nn_nemoml_cycle = {self.nn_nemoml_cycle} needs cn_nemoml_obs, "
+                             "the observation file of the whole run")
+        self.clock()
 
     def host_eos(self):
         """The host's equation of state (:class:`nemoml.eos.EOS`), or None if it did not say."""
@@ -170,6 +215,8 @@ class Settings:
         """The handler ("kind:argument") a hook runs, or "" when its switch is off."""
         if hook == "nemoml_istate":
             return (self.cn_nemoml_istate or "generator") if self.ln_nemoml_istate else ""
+        if hook == "nemoml_cycle":
+            return f"cycle:{self.cn_nemoml_cycle_method}" if self.nn_nemoml_cycle else ""
         return (self.cn_nemoml_increments or "4dvarnet") if self.ln_nemoml_asm else ""
 
     def models(self) -> dict[str, str]:

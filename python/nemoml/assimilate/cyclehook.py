@@ -1,0 +1,181 @@
+"""Cycled assimilation inside one NEMO run: the bridge's ``cycle`` handler of ``nemoml_cycle``.
+
+At init (root rank) the clock is built from the settings (:mod:`cycle`), the observation file
+of the whole run (``nemoml-obs-2``) is read and every window's observations are binned once on
+the host grid (a point outside the grid, on land or dated outside the run stops the run now,
+not months later), and the method is loaded:
+
+- ``4dvarnet`` (default): the 3D 4DVarNet exported by ``nemoml train-da --case gyre``
+  (``cn_nemoml_da``, e.g. the packaged ``data/gyre/4dvarnet3d``). Default because it ships
+  with the package and needs nothing else, uses the window's whole daily trajectory, and costs
+  one forward (a fraction of a second on GYRE). It needs daily samples and its own window
+  length (10 days).
+- ``enoi``: EnOI (:mod:`enoi`) with the ensemble of background-error anomalies
+  ``cn_nemoml_enoi_ens`` (``nemoml-ens-1``); any window length. On GYRE, with B drawn from the
+  spin-up drifts that make the errors, it is the more accurate of the two (``bench da3d``), but
+  it needs that ensemble and a dense solve in observation space per window.
+
+Every sample (T, S, SSH, float32) goes to the rolling window (:mod:`rolling`). At a window's
+end the background is that trajectory, completed with the part of the previous increment IAU
+has not applied yet; the increment (T, S, SSH; U, V zero, as ``hook``) is analysis minus
+background (4DVarNet: at the centre day; EnOI: its static increment), for IAU over the next
+window. A window without observations gives a zero increment. One log line per window.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nemoml.assimilate.cycle import Clock, iau_weights
+from nemoml.assimilate.rolling import RollingWindow
+from nemoml.bridge.cycle import CycleHandler
+
+log = logging.getLogger("nemoml.cycle")
+INPUTS = ("tn", "sn", "sshn")
+KEY = "cycle"
+
+
+@dataclass
+class CycleState:
+    clock: Clock
+    grid: object  # OceanGrid of the host
+    obs: object  # ObsSet of the whole run
+    analyse: object  # (background, binned) -> {T, S, SSH} increment
+    known: tuple[str, ...]
+    window: RollingWindow = field(default_factory=RollingWindow)
+
+
+def _samples(settings, kt: int) -> bool:
+    return settings.clock().is_sample(int(kt))
+
+
+def _inputs(settings, argument: str):
+    return INPUTS
+
+
+def check_obs_dates(obs, clock: Clock, source: str) -> None:
+    t0, t1 = clock.run_times()
+    out = (obs.time < t0) | (obs.time >= t1)
+    if out.any():
+        k = int(np.flatnonzero(out)[0])
+        raise ValueError(
+            f"{source}: {int(out.sum())} observation(s) dated outside the run, model days "
+            f"[{t0:g}, {t1:g}) since 0001-01-01 (dates {clock.date(clock.it000 - 1):.6f} to "
+            f"{clock.date(clock.itend):.6f}); first: obs index {k}, time {obs.time[k]:g}")
+
+
+def window_obs(state: CycleState, w: int, source: str):
+    """The observations of window ``w`` binned on the host grid (None: there are none)."""
+    from nemoml.assimilate.obsfile import bin_obs
+
+    t0, t1 = state.clock.window_times(w)
+    n = int(np.count_nonzero((state.obs.time >= t0) & (state.obs.time < t1)))
+    if n == 0:
+        return None, 0
+    days = state.clock.window_days
+    return bin_obs(state.obs, state.grid, t0, days, f"{source} (window {w})", state.known), n
+
+
+def _method(session, method: str, clock: Clock, grid):
+    s = session.settings
+    if method == "4dvarnet":
+        from nemoml.assimilate.hook import check_solver_grid
+        from nemoml.assimilate.inline3d import load_state_solver
+
+        solver = load_state_solver(s.cn_nemoml_da)
+        check_solver_grid(solver, grid)
+        if clock.window_days != solver.window:
+            raise ValueError(f"nn_nemoml_cycle = {clock.window_days} days but the 4DVarNet "
+                             f"solver {solver.source} works on {solver.window}-day windows")
+        _daily(clock, "4dvarnet")
+        nz = solver.layout.grid.shape[0]
+
+        def analyse(bkg, binned):
+            return solver.increment({v: a if v == "SSH" else a[:, :nz] for v, a in bkg.items()},
+                                    binned, where="nemoml_cycle (window background)")
+
+        return analyse, tuple(solver.layout.variables)
+    from nemoml.assimilate.enoi import EnOI
+    from nemoml.assimilate.ensfile import read_ensemble
+
+    _daily(clock, "enoi")
+    enoi = EnOI(grid, read_ensemble(s.cn_nemoml_enoi_ens, grid.shape))
+    return enoi.increment, ("T", "S", "SSH")
+
+
+def _daily(clock: Clock, method: str) -> None:
+    if abs(clock.sample_steps - clock.steps_per_day) > 1e-9:
+        raise ValueError(f"cn_nemoml_cycle_method = '{method}' analyses daily states: set "
+                         f"nn_nemoml_freq = 0 or {clock.steps_per_day:g} (one a model day), "
+                         f"got {clock.sample_steps}")
+
+
+def _prepare(session, method: str) -> None:
+    from nemoml.assimilate.hook import check_asminc, host_grid
+    from nemoml.assimilate.obsfile import read_obs_set
+
+    s = session.settings
+    check_asminc(s)
+    clock = s.clock()
+    grid = host_grid(session)
+    analyse, known = _method(session, method, clock, grid)
+    obs = read_obs_set(s.cn_nemoml_obs)
+    check_obs_dates(obs, clock, s.cn_nemoml_obs)
+    state = CycleState(clock, grid, obs, analyse, known)
+    for w in range(clock.n_windows):  # every position, level and variable checked now
+        window_obs(state, w, s.cn_nemoml_obs)
+    session.cache[KEY] = state
+    log.info("cycling: %s, %s; %d observations in %s", clock.describe(), method, len(obs),
+             s.cn_nemoml_obs)
+
+
+def _step(session, method: str, kt: int, inputs: dict, outputs: dict):
+    state: CycleState = session.cache[KEY]
+    clock = state.clock
+    state.window.add(kt, {"T": inputs["tn"], "S": inputs["sn"], "SSH": inputs["sshn"]})
+    if not clock.is_window_end(kt):
+        return 0, None
+    w = clock.window_of(kt)
+    steps = clock.iau_steps(kt)
+    if steps == 0:
+        log.info("nemoml_cycle window %d ends the run at kt %d (%.6f): not analysed", w, kt,
+                 clock.date(kt))
+        state.window.clear()
+        return 0, None
+    have = len(state.window.kts)
+    if have != clock.samples_per_window:
+        raise ValueError(f"window {w} ending at kt {kt} holds {have} state(s), expected "
+                         f"{clock.samples_per_window} (one every {clock.sample_steps} steps): "
+                         f"call nemoml_cycle at every sampling step")
+    t0 = time.perf_counter()
+    binned, nobs = window_obs(state, w, session.settings.cn_nemoml_obs)
+    bkg = state.window.background()
+    if binned is None:
+        inc = {v: np.zeros(a.shape[1:]) for v, a in bkg.items()}
+    else:
+        inc = state.analyse(bkg, binned)
+    weights = iau_weights(steps, session.settings.nn_nemoml_iaufn)
+    state.window.arm(kt, weights, inc)
+    state.window.clear()
+    results = {}
+    for name, shape in outputs.items():
+        r = np.zeros(shape)
+        src = {"t_bkginc": "T", "s_bkginc": "S", "ssh_bkginc": "SSH"}.get(name)
+        if src is not None:
+            r[: inc[src].shape[0]] = inc[src]  # a solver may stop above the bottom level
+        results[name] = r
+    checksum = float(sum(np.abs(np.asarray(a, np.float64)).sum() for a in inc.values()))
+    start, end = clock.window_times(w)
+    log.info("nemoml_cycle window %d: dates %.6f to %.6f (days %g to %g), %d observation(s)%s, "
+             "%.3f s, IAU over %d steps from kt %d, |increment| sum %r", w,
+             clock.date(clock.it000 - 1 + w * clock.window_steps), clock.date(kt), start, end,
+             nobs, "" if nobs else " (none: increment zero)", time.perf_counter() - t0, steps,
+             kt + 1, checksum)
+    return steps, results
+
+
+HANDLER = CycleHandler(samples=_samples, step=_step, inputs=_inputs, prepare=_prepare)
