@@ -11,6 +11,7 @@ MODULE nemoml_hooks
    !!   nemoml_hooks_barotropic : no barotropic history of the old state (nemogcm, after dyn_spg_init)
    !!   nemoml_hooks_increments : fill the *_bkginc arrays inline        (asm_inc_init)
    !!   nemoml_hooks_finalize   : release the plugin before MPI ends     (nemo_gcm)
+   !!   (cycled assimilation, per time step: module nemoml_asmcycle)
    !!----------------------------------------------------------------------
    USE oce            ! ocean dynamics and tracers
    USE dom_oce        ! ocean space and time domain
@@ -77,6 +78,9 @@ CONTAINS
       ! values are checked by nemoml_init, which returns a message naming the bad one
       nn_nemoml_date0 = nn_date0           ! dates of the increments record
       nn_nemoml_leapy = nn_leapy           ! ... in the run's calendar
+      rn_nemoml_rdt   = rn_Dt              ! the cycling clock (nemoml_asmcycle)
+      nn_nemoml_it000 = nit000
+      nn_nemoml_itend = nitend
       CALL nemoml_boot( istat )
       IF( istat /= 0 )   CALL ctl_stop( 'STOP', 'nemoml_hooks_init: '//nemoml_error() )
       CALL nemoml_init( mpi_comm_oce,                                                          &
@@ -97,6 +101,9 @@ CONTAINS
          &              nemoml_nam_settings() // nemoml_nam_eos(), istat )
       IF( istat /= 0 )   CALL ctl_stop( 'STOP', 'nemoml_hooks_init: '//nemoml_error() )
       IF(lwp) WRITE(numout,*) '   nemoml started on mpi_comm_oce'
+      ! cycling: asm_inc_init takes its first increment from nemoml_hooks_increments (zero),
+      ! not from a file; the bridge was told the user's ln_nemoml_asm above
+      IF( nn_nemoml_cycle > 0 )   ln_nemoml_asm = .TRUE.
    END SUBROUTINE nemoml_hooks_init
 
 
@@ -184,6 +191,12 @@ CONTAINS
       REAL(wp), DIMENSION(:,:)  , TARGET  , INTENT(inout) ::   pssh_inc
       INTEGER ::   istat
       !!----------------------------------------------------------------------
+      IF( nn_nemoml_cycle > 0 ) THEN     ! cycling: the first window is the free forecast
+         pt_inc(:,:,:) = 0._wp   ;   ps_inc(:,:,:) = 0._wp   ;   pu_inc(:,:,:) = 0._wp
+         pv_inc(:,:,:) = 0._wp   ;   pssh_inc(:,:) = 0._wp
+         IF(lwp) WRITE(numout,*) 'nemoml_hooks_increments : cycling, zero increment before the first window'
+         RETURN
+      ENDIF
       IF(lwp) WRITE(numout,*) 'nemoml_hooks_increments : 4DVarNet increments (', TRIM(cn_nemoml_da), ')'
       CALL nemoml_increments( nit000 - 1,                                                         &
          &   [ nemoml_field_of( 'tn'        , ts(:,:,:,jp_tem,Kmm), 'T', nemoml_in  ),                &

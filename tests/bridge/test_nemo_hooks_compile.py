@@ -1,5 +1,6 @@
-"""nemo_patches/MY_SRC/nemoml_hooks.F90 compiled as NEMO compiles it, against stand-in modules
-that declare the NEMO names it uses (tests/bridge/nemo_standin), and run on one rank."""
+"""The NEMO-side modules (nemo_patches/MY_SRC: nemoml_hooks.F90, nemoml_asmcycle.F90) compiled
+as NEMO compiles them, against stand-in modules that declare the NEMO names they use
+(tests/bridge/nemo_standin), and run on one rank."""
 
 import shutil
 import subprocess
@@ -21,7 +22,8 @@ def _sources() -> list[Path]:
     the ones patch-nemo puts in MY_SRC)."""
     return [STANDIN / "nemo_standin.F90", package_subdir("include") / "nemoml.F90",
             package_subdir("include") / "nemoml_nam.F90",
-            package_subdir("nemo_patches") / "MY_SRC" / "nemoml_hooks.F90"]
+            package_subdir("nemo_patches") / "MY_SRC" / "nemoml_hooks.F90",
+            package_subdir("nemo_patches") / "MY_SRC" / "nemoml_asmcycle.F90"]
 
 
 def _compile(tmp: Path, flags: list[str]) -> None:
@@ -35,8 +37,8 @@ def _compile(tmp: Path, flags: list[str]) -> None:
 
 @pytest.mark.parametrize("real8", [[], ["-fdefault-real-8"]], ids=["real4", "real8"])
 @pytest.mark.parametrize("keys", [["-Dkey_RK3"], [], ["-Dkey_RK3", "-Dkey_qco"],
-                                  ["-Dkey_RK3", "-Dkey_single"]],
-                         ids=["RK3", "MLF", "RK3-qco", "RK3-single"])
+                                  ["-Dkey_RK3", "-Dkey_single"], ["-Dkey_RK3", "-Dkey_asminc"]],
+                         ids=["RK3", "MLF", "RK3-qco", "RK3-single", "RK3-asminc"])
 def test_hooks_compile_with_nemo_flags(tmp_path, real8, keys):
     _compile(tmp_path, [*real8, *keys, "-O0"])
 

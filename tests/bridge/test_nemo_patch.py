@@ -35,6 +35,8 @@ END MODULE istate
 """
 ASMINC = """MODULE asminc
    USE lib_mpp         ! MPP library
+   PRIVATE
+   PUBLIC   asm_inc_init   !: Initialize the increment arrays and IAU weights
 CONTAINS
    SUBROUTINE asm_inc_init( Kbb, Kmm, Krhs )
       IF ( ln_trainc .OR. ln_dyninc .OR.   &
@@ -45,12 +47,24 @@ CONTAINS
 END MODULE asminc
 """
 
+STPRK3 = """MODULE stprk3
+   USE step_oce       ! time stepping used modules
+CONTAINS
+   SUBROUTINE stp_RK3( kstp )
+      Nrhs = Nbb   ;   Nbb  = Naa   ;   Naa  = Nrhs    ! Swap: Nnn unchanged, Nbb <==> Naa
+                         CALL stp_ctl      ( kstp, Nbb )
+   END SUBROUTINE stp_RK3
+END MODULE stprk3
+"""
+STPMLF = STPRK3.replace("stprk3", "stpmlf").replace("RK3", "MLF").replace("Nbb )", "Nnn )")
+
 
 @pytest.fixture
 def tree(tmp_path):
     nemo = tmp_path / "nemo"
     for rel, text in (("src/OCE/nemogcm.F90", NEMOGCM), ("src/OCE/DOM/istate.F90", ISTATE),
-                      ("src/OCE/ASM/asminc.F90", ASMINC)):
+                      ("src/OCE/ASM/asminc.F90", ASMINC), ("src/OCE/stprk3.F90", STPRK3),
+                      ("src/OCE/stpmlf.F90", STPMLF)):
         (nemo / rel).parent.mkdir(parents=True, exist_ok=True)
         (nemo / rel).write_text(text)
     config = nemo / "cfgs" / "MY_GYRE"
@@ -80,7 +94,13 @@ def test_patch_inserts_at_the_anchors(tree):
     asm = (mysrc / "asminc.F90").read_text()
     assert "IF( ln_nemoml_asm ) THEN" in asm and "ELSE IF ( ln_trainc .OR. ln_dyninc" in asm
     assert "      IF ( ln_trainc" not in asm
-    for name in ("nemoml.F90", "nemoml_nam.F90", "nemoml_hooks.F90"):
+    assert "PUBLIC   ssh_bkginc" in asm.splitlines()[5]
+    for name, level in (("stprk3.F90", "Nbb"), ("stpmlf.F90", "Nnn")):
+        stp = _lines(mysrc / name)
+        i_ctl = next(k for k, ln in enumerate(stp) if "CALL stp_ctl" in ln)
+        assert f"CALL nemoml_asmcycle_step( kstp, {level} )" in stp[i_ctl + 1]
+        assert "USE nemoml_asmcycle" in stp[2]
+    for name in ("nemoml.F90", "nemoml_nam.F90", "nemoml_hooks.F90", "nemoml_asmcycle.F90"):
         assert (mysrc / name).is_file()
     assert "&namnemoml" in (config / "EXPREF" / "namelist_cfg").read_text()
     assert sum(MARK in ln for ln in gcm + ist) == 6
@@ -97,7 +117,22 @@ def test_patch_is_idempotent(tree):
     report = patch_config(config)
     assert {p.name: p.read_text() for p in (config / "MY_SRC").iterdir()} == first
     assert (config / "EXPREF" / "namelist_cfg").read_text() == nml
-    assert sum("already" in r for r in report) == 9
+    assert sum("already" in r for r in report) == 14
+
+
+def test_nemo42_has_one_step_file_and_none_is_an_error(tree):
+    """NEMO 4.2's stp lives in step.F90 (no stprk3/stpmlf); a tree with none of them stops."""
+    nemo, config = tree
+    for name in ("stprk3.F90", "stpmlf.F90"):
+        (nemo / "src/OCE" / name).unlink()
+    (nemo / "src/OCE/step.F90").write_text(STPMLF.replace("stpmlf", "step"))
+    patch_config(config)
+    assert "nemoml_asmcycle_step( kstp, Nnn )" in (config / "MY_SRC" / "step.F90").read_text()
+    assert not (config / "MY_SRC" / "stprk3.F90").exists()
+    (nemo / "src/OCE/step.F90").unlink()
+    (config / "MY_SRC" / "step.F90").unlink()
+    with pytest.raises(PatchError, match="time step: none of stprk3.F90, stpmlf.F90, step.F90"):
+        patch_config(config)
 
 
 def test_missing_anchor_names_file_and_anchor_and_writes_nothing(tree):

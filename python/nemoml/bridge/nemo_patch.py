@@ -4,7 +4,7 @@ The few NEMO files to touch are copied from the user's own NEMO tree into ``CONF
 (or taken from there when MY_SRC already has a modified copy) and our lines are inserted at
 anchors. Every inserted line ends with the marker ``!! nemoml``, which makes the tool idempotent.
 Nothing is written unless every anchor is found. Our own modules (``nemoml.F90``,
-``nemoml_nam.F90``, ``nemoml_hooks.F90``) are copied beside them and ``&namnemoml`` is added to
+``nemoml_nam.F90``, ``nemoml_hooks.F90``, ``nemoml_asmcycle.F90``) are copied beside them and ``&namnemoml`` is added to
 the ``namelist_cfg`` of every experiment directory (``EXPREF`` of a reference configuration,
 ``EXP00``... of one made with ``makenemo -n NAME -r REF``).
 """
@@ -28,6 +28,16 @@ class Insertion:
     where: str  # "after", "before" or "replace"
     lines: tuple[str, ...]
     why: str
+
+
+def _step_hook(level: str) -> tuple[Insertion, ...]:
+    """The per-step call; ``level``: the time level of the new state once the levels swapped."""
+    return (Insertion((r"^\s*USE\s+step_oce\b",), "after",
+                      ("   USE nemoml_asmcycle   ! nemoml plugin (cycled assimilation)",), "module"),
+            Insertion((rf"^\s*CALL\s+stp_ctl\s*\(\s*kstp\s*,\s*{level}\s*\)",), "after",
+                      (f"                         CALL nemoml_asmcycle_step( kstp, {level} )"
+                       "   ! nemoml: the state at the end of the step",),
+                      "per-step hook of cycled assimilation after stp_ctl"))
 
 
 PATCHES: dict[str, tuple[str, tuple[Insertion, ...]]] = {
@@ -59,6 +69,9 @@ PATCHES: dict[str, tuple[str, tuple[Insertion, ...]]] = {
         Insertion((r"^\s*USE\s+lib_mpp\b",), "after",
                   ("   USE nemoml_hooks, ONLY : ln_nemoml_asm, nemoml_hooks_increments",),
                   "module"),
+        Insertion((r"^\s*PUBLIC\s+asm_inc_init\b",), "after",
+                  ("   PUBLIC   ssh_bkginc     ! nemoml: re-armed by nemoml_asmcycle",),
+                  "SSH increment visible to the cycling module"),
         Insertion((r"^\s*IF\s*\(\s*ln_trainc\s*\.OR\.\s*ln_dyninc\s*\.OR\.\s*&",), "replace",
                   ("      IF( ln_nemoml_asm ) THEN   ! nemoml: increments computed inline",
                    "         CALL nemoml_hooks_increments( Kbb, Kmm, t_bkginc, s_bkginc, u_bkginc,"
@@ -66,7 +79,13 @@ PATCHES: dict[str, tuple[str, tuple[Insertion, ...]]] = {
                    "      ELSE IF ( ln_trainc .OR. ln_dyninc .OR.   &"),
                   "increments filled inline instead of read from the file"),
     )),
+    # the time step, for cycled assimilation: after stp_ctl, the state of the step is complete
+    "stprk3.F90": ("src/OCE/stprk3.F90", _step_hook("Nbb")),   # NEMO 5.0 RK3
+    "stpmlf.F90": ("src/OCE/stpmlf.F90", _step_hook("Nnn")),   # NEMO 5.0 MLF
+    "step.F90": ("src/OCE/step.F90", _step_hook("Nnn")),       # NEMO 4.2
 }
+# files of which a NEMO version has some, not all: each one found is patched, one is needed
+ONE_OF = {"time step": ("stprk3.F90", "stpmlf.F90", "step.F90")}
 
 
 class PatchError(RuntimeError):
@@ -146,16 +165,24 @@ def patch_config(config: Path, nemo: Path | None = None) -> list[str]:
     mysrc = config / "MY_SRC"
     planned: dict[Path, str] = {}
     report: list[str] = []
+    optional = {name for names in ONE_OF.values() for name in names}
     for name, (relpath, inserts) in PATCHES.items():
         source = mysrc / name if (mysrc / name).is_file() else nemo / relpath
+        if not source.is_file() and name in optional:
+            continue
         if not source.is_file():
             raise PatchError(f"{name}: neither {mysrc / name} nor {nemo / relpath} exists; pass "
                              f"--nemo with the root of your NEMO tree")
         text, done = patch_text(source.read_text(), name, inserts)
         planned[mysrc / name] = text
         report += [f"{d} (from {source})" if source.parent != mysrc else d for d in done]
+    for what, names in ONE_OF.items():
+        if not any(mysrc / n in planned for n in names):
+            raise PatchError(f"{what}: none of {', '.join(names)} in {mysrc} or {nemo / 'src/OCE'}"
+                             "; pass --nemo with the root of your NEMO tree")
     ours = (package_subdir("include") / "nemoml.F90", package_subdir("include") / "nemoml_nam.F90",
-            package_subdir("nemo_patches") / "MY_SRC" / "nemoml_hooks.F90")
+            package_subdir("nemo_patches") / "MY_SRC" / "nemoml_hooks.F90",
+            package_subdir("nemo_patches") / "MY_SRC" / "nemoml_asmcycle.F90")
     for src in ours:
         planned[mysrc / src.name] = src.read_text()
         report.append(f"{src.name}: copied from the installed nemoml")

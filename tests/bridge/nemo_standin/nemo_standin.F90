@@ -26,6 +26,7 @@ MODULE dom_oce
    INTEGER, PUBLIC ::   jpi, jpj, jpk, jpkm1, Ni0glo, Nj0glo, nimpp, njmpp, nn_hls
    INTEGER, PUBLIC ::   Nis0, Nie0, Njs0, Nje0
    LOGICAL, PUBLIC ::   l_1st_euler = .FALSE.
+   REAL(wp), PUBLIC ::   rn_Dt = 14400._wp
    REAL(wp), PUBLIC, ALLOCATABLE, DIMENSION(:) ::   gdept_1d, gdepw_1d, e3t_1d, e3w_1d
    REAL(wp), PUBLIC, ALLOCATABLE, DIMENSION(:,:) ::   glamt, gphit, e1t, e2t, ff_t
    REAL(wp), PUBLIC, ALLOCATABLE, DIMENSION(:,:,:), TARGET ::   tmask, umask, vmask
@@ -36,7 +37,8 @@ MODULE in_out_manager
    !! stand-in: namelist buffers, output units, run control
    IMPLICIT NONE
    CHARACTER(LEN=:), ALLOCATABLE, PUBLIC ::   numnam_ref, numnam_cfg
-   INTEGER, PUBLIC ::   numout = 6, numond = -1, nit000 = 1, nn_date0 = 10101, nn_leapy = 30
+   INTEGER, PUBLIC ::   numout = 6, numond = -1, nit000 = 1, nitend = 2160, nn_date0 = 10101
+   INTEGER, PUBLIC ::   nn_leapy = 30
    LOGICAL, PUBLIC ::   lwp = .TRUE., lwm = .FALSE., ln_rstart = .FALSE.
 END MODULE in_out_manager
 
@@ -98,3 +100,27 @@ CONTAINS
       nqco_calls = nqco_calls + 1
    END SUBROUTINE dom_qco_zgr
 END MODULE domqco
+
+MODULE asmpar
+   !! stand-in: the IAU interval referenced to nit000
+   IMPLICIT NONE
+   INTEGER, PUBLIC ::   nitiaustr_r, nitiaufin_r
+END MODULE asmpar
+
+MODULE asminc
+   !! stand-in: &nam_asminc switches and the increment arrays (ssh_bkginc made PUBLIC by
+   !! nemoml patch-nemo, private in NEMO)
+   USE par_kind
+   IMPLICIT NONE
+#if defined key_asminc
+   LOGICAL, PUBLIC, PARAMETER ::   lk_asminc = .TRUE.
+#else
+   LOGICAL, PUBLIC, PARAMETER ::   lk_asminc = .FALSE.
+#endif
+   LOGICAL, PUBLIC ::   ln_asmiau = .TRUE., ln_asmdin = .FALSE., ln_trainc = .TRUE.
+   LOGICAL, PUBLIC ::   ln_sshinc = .TRUE., ln_dyninc = .FALSE.
+   INTEGER, PUBLIC ::   nn_iaufn = 0
+   REAL(wp), PUBLIC, DIMENSION(:,:,:), ALLOCATABLE ::   t_bkginc, s_bkginc, u_bkginc, v_bkginc
+   REAL(wp), PUBLIC, DIMENSION(:,:)  , ALLOCATABLE ::   ssh_bkginc
+   REAL(wp), PUBLIC, DIMENSION(:)    , ALLOCATABLE ::   wgtiau
+END MODULE asminc
