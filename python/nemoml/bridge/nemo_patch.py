@@ -4,9 +4,9 @@ The few NEMO files to touch are copied from the user's own NEMO tree into ``CONF
 (or taken from there when MY_SRC already has a modified copy) and our lines are inserted at
 anchors. Every inserted line ends with the marker ``!! nemoml``, which makes the tool idempotent.
 Nothing is written unless every anchor is found. Our own modules (``nemoml.F90``,
-``nemoml_nam.F90``, ``nemoml_hooks.F90``, ``nemoml_asmcycle.F90``) are copied beside them and ``&namnemoml`` is added to
-the ``namelist_cfg`` of every experiment directory (``EXPREF`` of a reference configuration,
-``EXP00``... of one made with ``makenemo -n NAME -r REF``).
+``nemoml_nam.F90``, ``nemoml_hooks.F90``, ``nemoml_asmcycle.F90``) are copied beside them and
+``&namnemoml`` is added to the ``namelist_cfg`` of every experiment directory (``EXPREF`` of a
+reference configuration, ``EXP00``... of one made with ``makenemo -n NAME -r REF``).
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ class Insertion:
 def _step_hook(level: str) -> tuple[Insertion, ...]:
     """The per-step call; ``level``: the time level of the new state once the levels swapped."""
     return (Insertion((r"^\s*USE\s+step_oce\b",), "after",
-                      ("   USE nemoml_asmcycle   ! nemoml plugin (cycled assimilation)",), "module"),
+                      ("   USE nemoml_asmcycle   ! nemoml plugin (cycled assimilation)",),
+                      "module"),
             Insertion((rf"^\s*CALL\s+stp_ctl\s*\(\s*kstp\s*,\s*{level}\s*\)",), "after",
                       (f"                         CALL nemoml_asmcycle_step( kstp, {level} )"
                        "   ! nemoml: the state at the end of the step",),
