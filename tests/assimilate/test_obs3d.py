@@ -147,3 +147,24 @@ def test_bad_observations_are_named(grid, tmp_path):
     with pytest.raises(ValueError, match=r"obs.nc: variable 'value' has 1 non-finite values "
                                          r"\(first at obs index 0\)"):
         read_obs_set(write_obs_set(tmp_path / "obs.nc", bad))
+
+
+def test_written_file_is_whole_and_follows_the_umask(grid, tmp_path):
+    """A write that fails halfway leaves nothing (not even its temporary); a written file gets
+    the user's umask like NEMO's own files, not a temporary file's 0600."""
+    import os
+
+    ocean = np.argwhere(grid.tmask[0])[0]
+    good = _one(grid, grid.lon[tuple(ocean)], grid.lat[tuple(ocean)])
+    old = os.umask(0o022)
+    try:
+        path = write_obs_set(tmp_path / "obs.nc", good)
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
+    broken = ObsSet(*(getattr(good, f) for f in ("time", "lon", "lat", "depth", "value",
+                                                  "noise", "variable")), None, good.variables,
+                    good.platforms)
+    with pytest.raises(Exception):
+        write_obs_set(tmp_path / "broken.nc", broken)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["obs.nc"]

@@ -19,14 +19,12 @@ outside the grid is an error, never silently dropped.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from nemoml.grid._nc import default_mode
+from nemoml.grid import atomic_path
 
 FORMAT = "nemoml-obs-1"
 _VARS = ("time", "x", "y", "ssh", "satellite")
@@ -57,30 +55,24 @@ def write_obs(path: str | Path, obs: ObsPoints) -> Path:
     import netCDF4
 
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(suffix=".nc.tmp", dir=path.parent or ".")
-    os.close(fd)
-    try:
-        with netCDF4.Dataset(tmp, "w", format="NETCDF4") as ds:
-            ds.format = FORMAT
-            ds.satellites = " ".join(obs.satellites)
-            ds.noise_std_m = float(obs.noise_m)
-            ds.createDimension("obs", len(obs))
-            specs = {"time": ("f8", "days"), "x": ("f8", "km"), "y": ("f8", "km"),
-                     "ssh": ("f4", "m"), "satellite": ("i2", "1")}
-            for name, (dtype, units) in specs.items():
-                var = ds.createVariable(name, dtype, ("obs",), zlib=True, complevel=4)
-                var.units = units
-                var[:] = getattr(obs, name)
-        os.chmod(tmp, default_mode())  # not mkstemp's 0600
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(path) as tmp, netCDF4.Dataset(tmp, "w", format="NETCDF4") as ds:
+        ds.format = FORMAT
+        ds.satellites = " ".join(obs.satellites)
+        ds.noise_std_m = float(obs.noise_m)
+        ds.createDimension("obs", len(obs))
+        specs = {"time": ("f8", "days"), "x": ("f8", "km"), "y": ("f8", "km"),
+                 "ssh": ("f4", "m"), "satellite": ("i2", "1")}
+        for name, (dtype, units) in specs.items():
+            var = ds.createVariable(name, dtype, ("obs",), zlib=True, complevel=4)
+            var.units = units
+            var[:] = getattr(obs, name)
     return path
 
 
-def read_obs(path: str | Path) -> ObsPoints:
-    """Read and check an observation file; errors name the file and the variable."""
+def _columns(path: str | Path, fmt: str, names: tuple[str, ...], ints: tuple[str, ...]
+             ) -> tuple[Path, dict, dict]:
+    """The columns ``names`` of an observation file of format ``fmt`` and its global
+    attributes; integer columns ``ints`` fill with -1, the others with NaN."""
     import netCDF4
 
     path = Path(path)
@@ -91,28 +83,33 @@ def read_obs(path: str | Path) -> ObsPoints:
     except OSError as err:
         raise ValueError(f"{path}: not a readable netCDF file ({err})") from err
     with ds:
-        if getattr(ds, "format", None) != FORMAT:
-            raise ValueError(f"{path}: global attribute format is not '{FORMAT}'")
+        if getattr(ds, "format", None) != fmt:
+            raise ValueError(f"{path}: global attribute format is not '{fmt}'")
         cols = {}
-        for name in _VARS:
+        for name in names:
             if name not in ds.variables:
                 raise KeyError(f"{path}: variable '{name}' is missing")
-            cols[name] = np.ma.filled(ds[name][:], np.nan if name != "satellite" else -1)
-        names = tuple(str(ds.satellites).split())
-        noise = float(ds.noise_std_m)
-    sizes = {v.size for v in cols.values()}
-    if len(sizes) != 1:
-        raise ValueError(f"{path}: variables {_VARS} differ in length")
-    for name in ("time", "x", "y", "ssh"):
-        bad = ~np.isfinite(cols[name])
+            cols[name] = np.ma.filled(ds[name][:], -1 if name in ints else np.nan)
+        attrs = {k: ds.getncattr(k) for k in ds.ncattrs()}
+    if len({v.size for v in cols.values()}) != 1:
+        raise ValueError(f"{path}: variables {names} differ in length")
+    for name in names:
+        bad = ~np.isfinite(cols[name]) if name not in ints else np.zeros(0, bool)
         if bad.any():
             raise ValueError(f"{path}: variable '{name}' has {int(bad.sum())} non-finite "
                              f"values (first at obs index {int(np.flatnonzero(bad)[0])})")
+    return path, cols, attrs
+
+
+def read_obs(path: str | Path) -> ObsPoints:
+    """Read and check an observation file; errors name the file and the variable."""
+    path, cols, attrs = _columns(path, FORMAT, _VARS, ("satellite",))
+    names = tuple(str(attrs["satellites"]).split())
     if ((cols["satellite"] < 0) | (cols["satellite"] >= len(names))).any():
         raise ValueError(f"{path}: variable 'satellite' indexes beyond attribute 'satellites'")
     return ObsPoints(cols["time"].astype(np.float64), cols["x"].astype(np.float64),
                      cols["y"].astype(np.float64), cols["ssh"].astype(np.float32),
-                     cols["satellite"].astype(np.int16), names, noise)
+                     cols["satellite"].astype(np.int16), names, float(attrs["noise_std_m"]))
 
 
 def grid_obs(obs: ObsPoints, x: np.ndarray, y: np.ndarray, day0: float, n_days: int,
@@ -214,54 +211,23 @@ def write_obs_set(path: str | Path, obs: ObsSet) -> Path:
     import netCDF4
 
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(suffix=".nc.tmp", dir=path.parent or ".")
-    os.close(fd)
-    try:
-        with netCDF4.Dataset(tmp, "w", format="NETCDF4") as ds:
-            ds.format = FORMAT_3D
-            ds.variables_observed = " ".join(obs.variables)
-            ds.platforms = " ".join(obs.platforms)
-            ds.createDimension("obs", len(obs))
-            for name, (dtype, units) in _SPECS_3D.items():
-                var = ds.createVariable(name, dtype, ("obs",), zlib=True, complevel=4)
-                var.units = units
-                var[:] = getattr(obs, name)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(path) as tmp, netCDF4.Dataset(tmp, "w", format="NETCDF4") as ds:
+        ds.format = FORMAT_3D
+        ds.variables_observed = " ".join(obs.variables)
+        ds.platforms = " ".join(obs.platforms)
+        ds.createDimension("obs", len(obs))
+        for name, (dtype, units) in _SPECS_3D.items():
+            var = ds.createVariable(name, dtype, ("obs",), zlib=True, complevel=4)
+            var.units = units
+            var[:] = getattr(obs, name)
     return path
 
 
 def read_obs_set(path: str | Path) -> ObsSet:
     """Read and check a ``nemoml-obs-2`` file; errors name the file, variable and obs index."""
-    import netCDF4
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"observation file not found: {path}")
-    try:
-        ds = netCDF4.Dataset(path)
-    except OSError as err:
-        raise ValueError(f"{path}: not a readable netCDF file ({err})") from err
-    with ds:
-        if getattr(ds, "format", None) != FORMAT_3D:
-            raise ValueError(f"{path}: global attribute format is not '{FORMAT_3D}'")
-        cols = {}
-        for name in _VARS_3D:
-            if name not in ds.variables:
-                raise KeyError(f"{path}: variable '{name}' is missing")
-            cols[name] = np.ma.filled(ds[name][:], np.nan if name not in ("variable", "platform")
-                                      else -1)
-        variables = tuple(str(ds.variables_observed).split())
-        platforms = tuple(str(ds.platforms).split())
-    if len({v.size for v in cols.values()}) != 1:
-        raise ValueError(f"{path}: variables {_VARS_3D} differ in length")
-    for name in _VARS_3D[:6]:
-        bad = ~np.isfinite(cols[name])
-        if bad.any():
-            raise ValueError(f"{path}: variable '{name}' has {int(bad.sum())} non-finite "
-                             f"values (first at obs index {int(np.flatnonzero(bad)[0])})")
+    path, cols, attrs = _columns(path, FORMAT_3D, _VARS_3D, ("variable", "platform"))
+    variables = tuple(str(attrs["variables_observed"]).split())
+    platforms = tuple(str(attrs["platforms"]).split())
     for name, names in (("variable", variables), ("platform", platforms)):
         bad = (cols[name] < 0) | (cols[name] >= len(names))
         if bad.any():
