@@ -180,15 +180,19 @@ CONTAINS
    END SUBROUTINE nemoml_hooks_barotropic
 
 
-   SUBROUTINE nemoml_hooks_increments( Kbb, Kmm, pt_inc, ps_inc, pu_inc, pv_inc, pssh_inc )
+   SUBROUTINE nemoml_hooks_increments( Kbb, Kmm, pt_inc, ps_inc, pu_inc, pv_inc, pssh_inc,   &
+      &                                ld_trainc, ld_dyninc, ld_sshinc )
       !!----------------------------------------------------------------------
       !!                  ***  ROUTINE nemoml_hooks_increments  ***
       !! ** Purpose :   fill the background increments inline (instead of reading
       !!                assim_background_increments.nc); NEMO's IAU/DI then applies them
+      !! ** Method  :   with &nam_asminc's switches (patch-nemo passes them), stop on every
+      !!                rank if NEMO would drop a nonzero part of the increment
       !!----------------------------------------------------------------------
       INTEGER                             , INTENT(in   ) ::   Kbb, Kmm     ! time level indices
       REAL(wp), DIMENSION(:,:,:), TARGET  , INTENT(inout) ::   pt_inc, ps_inc, pu_inc, pv_inc
       REAL(wp), DIMENSION(:,:)  , TARGET  , INTENT(inout) ::   pssh_inc
+      LOGICAL, OPTIONAL                   , INTENT(in   ) ::   ld_trainc, ld_dyninc, ld_sshinc
       INTEGER ::   istat
       !!----------------------------------------------------------------------
       IF( nn_nemoml_cycle > 0 ) THEN     ! cycling: the first window is the free forecast
@@ -212,7 +216,30 @@ CONTAINS
       IF( istat /= 0 )   CALL ctl_stop( 'STOP', 'nemoml_hooks_increments: '//nemoml_error() )
       CALL lbc_lnk( 'nemoml_hooks', pt_inc, 'T', 1._wp, ps_inc, 'T', 1._wp, pu_inc, 'U', -1._wp, pv_inc, 'V', -1._wp )
       CALL lbc_lnk( 'nemoml_hooks', pssh_inc, 'T', 1._wp )
+      IF( PRESENT( ld_trainc ) )   CALL hooks_applied( 'T, S', pt_inc, ld_trainc, 'ln_trainc', ps_inc )
+      IF( PRESENT( ld_dyninc ) )   CALL hooks_applied( 'U, V', pu_inc, ld_dyninc, 'ln_dyninc', pv_inc )
+      IF( PRESENT( ld_sshinc ) )   CALL hooks_applied( 'SSH' , RESHAPE( pssh_inc, [ SIZE(pssh_inc,1),   &
+         &                                             SIZE(pssh_inc,2), 1 ] ), ld_sshinc, 'ln_sshinc' )
    END SUBROUTINE nemoml_hooks_increments
+
+
+   SUBROUTINE hooks_applied( cdvar, pinc, ldon, cdswitch, pinc2 )
+      !!----------------------------------------------------------------------
+      !! ** Purpose :   stop, on every rank, when a nonzero increment would be dropped by NEMO
+      !!----------------------------------------------------------------------
+      CHARACTER(len=*)          , INTENT(in) ::   cdvar, cdswitch   ! variables, their switch
+      REAL(wp), DIMENSION(:,:,:), INTENT(in) ::   pinc              ! increment
+      LOGICAL                   , INTENT(in) ::   ldon              ! &nam_asminc applies it
+      REAL(wp), DIMENSION(:,:,:), INTENT(in), OPTIONAL ::   pinc2   ! second variable
+      REAL(wp) ::   zmax
+      !!----------------------------------------------------------------------
+      zmax = MAXVAL( ABS( pinc ) )
+      IF( PRESENT( pinc2 ) )   zmax = MAX( zmax, MAXVAL( ABS( pinc2 ) ) )
+      CALL mpp_max( 'nemoml_hooks', zmax )   ! the same answer on every rank
+      IF( zmax > 0._wp .AND. .NOT. ldon )   CALL ctl_stop( 'STOP', 'nemoml_hooks_increments: the '//  &
+         &   'analysis has a '//cdvar//' increment but '//cdswitch//' = .false. in &nam_asminc: '//       &
+         &   'NEMO would drop it; set '//cdswitch//' = .true.' )
+   END SUBROUTINE hooks_applied
 
 
    SUBROUTINE nemoml_hooks_finalize

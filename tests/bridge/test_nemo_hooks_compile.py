@@ -56,8 +56,10 @@ def _driver(tmp: Path, keys: list[str]) -> Path:
     return tmp / "driver"
 
 
-def _run(driver: Path, models: Path, eos: str) -> subprocess.CompletedProcess:
-    return subprocess.run(mpirun_command(1) + [str(driver), str(models), eos], cwd=driver.parent,
+def _run(driver: Path, models: Path, eos: str, *more: str
+         ) -> subprocess.CompletedProcess:
+    return subprocess.run(mpirun_command(1) + [str(driver), str(models), eos, *more],
+                          cwd=driver.parent,
                           env=mpi_env(1), capture_output=True, text=True, timeout=300,
                           stdin=subprocess.DEVNULL)
 
@@ -71,6 +73,20 @@ def test_hooks_on_a_restart_leave_no_old_state(tmp_path, models, keys):
     r = _run(_driver(tmp_path, keys), models, "ln_eos80")
     checks = dict(ln.split()[1:3] for ln in r.stdout.splitlines() if ln.startswith("CHECK "))
     assert r.returncode == 0, r.stdout + r.stderr
-    expected = {"istate_t", "istate_ssh", "kmm_is_kbb"} | (
+    expected = {"istate_t", "istate_ssh", "kmm_is_kbb", "increments_t"} | (
         {"ssh_kaa_new", "uu_b_new", "cold_barotropic_start"} if keys else {"euler_first_step"})
     assert set(checks) == expected and set(checks.values()) == {"PASS"}, r.stdout
+
+
+@requires_mpirun
+@pytest.mark.mpi
+def test_increments_nemo_would_drop_stop_the_run(tmp_path, models):
+    """&nam_asminc with ln_sshinc (or ln_trainc) off would silently drop the analysis' SSH
+    (T, S) increment: the hook stops with the switch to set."""
+    driver = _driver(tmp_path, ["-Dkey_RK3"])
+    for switches, name, var in (("TTF", "ln_sshinc", "SSH"), ("FTT", "ln_trainc", "T, S")):
+        r = _run(driver, models, "ln_eos80", switches)
+        assert r.returncode != 0, r.stdout
+        assert (f"CTL_STOP nemoml_hooks_increments: the analysis has a {var} increment but "
+                f"{name} = .false. in &nam_asminc") in r.stdout, r.stdout + r.stderr
+        assert "CHECK increments_t" not in r.stdout

@@ -76,7 +76,7 @@ PATCHES: dict[str, tuple[str, tuple[Insertion, ...]]] = {
         Insertion((r"^\s*IF\s*\(\s*ln_trainc\s*\.OR\.\s*ln_dyninc\s*\.OR\.\s*&",), "replace",
                   ("      IF( ln_nemoml_asm ) THEN   ! nemoml: increments computed inline",
                    "         CALL nemoml_hooks_increments( Kbb, Kmm, t_bkginc, s_bkginc, u_bkginc,"
-                   " v_bkginc, ssh_bkginc )",
+                   " v_bkginc, ssh_bkginc, ln_trainc, ln_dyninc, ln_sshinc )",
                    "      ELSE IF ( ln_trainc .OR. ln_dyninc .OR.   &"),
                   "increments filled inline instead of read from the file"),
     )),

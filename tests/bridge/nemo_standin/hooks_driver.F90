@@ -1,7 +1,9 @@
 PROGRAM hooks_driver
    !! NEMO's call order on one rank through the real plugin: hooks_init, an RK3 restart with a
-   !! test istate model (T+1, S-1, -U, 2V, SSH+0.5), then hooks_barotropic; prints CHECK lines.
-   !! usage: hooks_driver MODELDIR EOS     (EOS: the &nameos flag set, e.g. ln_eos80)
+   !! test istate model (T+1, S-1, -U, 2V, SSH+0.5), hooks_barotropic, then the increments of a
+   !! test model (0.5 T, -0.25 S, V, U, 2 SSH) with &nam_asminc's switches; prints CHECK lines.
+   !! usage: hooks_driver MODELDIR EOS [SWITCHES]   (EOS: the &nameos flag set, e.g. ln_eos80;
+   !!        SWITCHES: ln_trainc ln_dyninc ln_sshinc as three T/F letters, default TTT)
    USE mpi
    USE par_kind
    USE oce
@@ -15,10 +17,14 @@ PROGRAM hooks_driver
    IMPLICIT NONE
    INTEGER, PARAMETER ::   Kbb = 1, Kmm = 2, Kaa = 3
    INTEGER ::   ierr
-   CHARACTER(len=512) ::   cldir, cleos
+   CHARACTER(len=512) ::   cldir, cleos, clsw
+   REAL(wp), ALLOCATABLE, DIMENSION(:,:,:) ::   zt_inc, zs_inc, zu_inc, zv_inc
+   REAL(wp), ALLOCATABLE, DIMENSION(:,:)   ::   zssh_inc
    CALL mpi_init( ierr )
    CALL mpi_comm_dup( MPI_COMM_WORLD, mpi_comm_oce, ierr )
    CALL GET_COMMAND_ARGUMENT( 1, cldir )   ;   CALL GET_COMMAND_ARGUMENT( 2, cleos )
+   clsw = 'TTT'
+   IF( COMMAND_ARGUMENT_COUNT() > 2 )   CALL GET_COMMAND_ARGUMENT( 3, clsw )
    nn_hls = 1   ;   jpi = 8   ;   jpj = 7   ;   jpk = 3   ;   jpkm1 = jpk - 1
    Ni0glo = jpi - 2*nn_hls   ;   Nj0glo = jpj - 2*nn_hls   ;   nimpp = 1   ;   njmpp = 1
    Nis0 = 1 + nn_hls   ;   Nie0 = jpi - nn_hls   ;   Njs0 = 1 + nn_hls   ;   Nje0 = jpj - nn_hls
@@ -44,8 +50,9 @@ PROGRAM hooks_driver
    ln_rstart = .TRUE.
    numnam_ref = '&namnemoml / &nameos ln_teos10 = .false., ln_eos80 = .false., ln_seos = .false. /'
    numnam_cfg = "&namnemoml ln_nemoml = .true., ln_nemoml_istate = .true., cn_nemoml_models = 'istate=" &
-      &         //TRIM(cldir)//"/istate.pt', cn_nemoml_istate = 'model:istate' / &nameos "//TRIM(cleos) &
-      &         //" = .true. /"
+      &         //TRIM(cldir)//"/istate.pt, increments="//TRIM(cldir)//"/increments.pt', "                &
+      &         //"cn_nemoml_istate = 'model:istate', ln_nemoml_asm = .true., "                          &
+      &         //"cn_nemoml_increments = 'model:increments' / &nameos "//TRIM(cleos)//" = .true. /"
    CALL nemoml_hooks_init( Kbb, Kmm, Kaa )
    CALL nemoml_hooks_istate( Kbb, Kmm, Kaa )
    CALL nemoml_hooks_barotropic
@@ -59,6 +66,11 @@ PROGRAM hooks_driver
 #else
    CALL check( 'euler_first_step', l_1st_euler )
 #endif
+   ALLOCATE( zt_inc(jpi,jpj,jpk), zs_inc(jpi,jpj,jpk), zu_inc(jpi,jpj,jpk), zv_inc(jpi,jpj,jpk),  &
+      &      zssh_inc(jpi,jpj) )
+   CALL nemoml_hooks_increments( Kbb, Kmm, zt_inc, zs_inc, zu_inc, zv_inc, zssh_inc,            &
+      &                          clsw(1:1) == 'T', clsw(2:2) == 'T', clsw(3:3) == 'T' )
+   CALL check( 'increments_t', ABS( zt_inc(Nis0,Njs0,1) - 5.5_wp ) < 1.e-12_wp )
    CALL nemoml_hooks_finalize
    CALL mpi_finalize( ierr )
 CONTAINS

@@ -44,6 +44,7 @@ END MODULE in_out_manager
 
 MODULE lib_mpp
    !! stand-in: communicator and the stops (a stop prints its message and ends with status 3)
+   USE par_kind
    IMPLICIT NONE
    INTEGER, PUBLIC ::   mpi_comm_oce
 CONTAINS
@@ -54,6 +55,11 @@ CONTAINS
       IF( PRESENT(cd2) )   WRITE(*,'(a)') 'CTL_STOP '//TRIM(cd2)
       ERROR STOP 3
    END SUBROUTINE ctl_stop
+   SUBROUTINE mpp_max( cdname, pval )
+      !! one rank: the maximum is the rank's own
+      CHARACTER(len=*), INTENT(in   ) ::   cdname
+      REAL(wp)        , INTENT(inout) ::   pval
+   END SUBROUTINE mpp_max
    SUBROUTINE ctl_nam( kios, cdnam )
       INTEGER         , INTENT(inout) ::   kios
       CHARACTER(len=*), INTENT(in   ) ::   cdnam
