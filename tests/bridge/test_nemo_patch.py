@@ -201,3 +201,17 @@ def test_written_files_follow_the_umask_and_keep_modes(tree):
     assert (config / "MY_SRC" / "nemogcm.F90").stat().st_mode & 0o777 == 0o644
     assert (config / "MY_SRC" / "nemoml_hooks.F90").stat().st_mode & 0o777 == 0o644
     assert nml.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_block_of_an_older_nemoml_is_brought_up_to_date(tree):
+    """MY_SRC patched by an older nemoml (its increments call without &nam_asminc's switches):
+    patching again updates the marked lines instead of keeping them."""
+    _, config = tree
+    patch_config(config)
+    asm = config / "MY_SRC" / "asminc.F90"
+    new = asm.read_text()
+    asm.write_text(new.replace(", ln_trainc, ln_dyninc, ln_sshinc )", " )"))
+    report = patch_config(config)
+    assert asm.read_text() == new
+    assert [r for r in report if r.endswith(": updated")] == [
+        "asminc.F90: increments filled inline instead of read from the file: updated"]

@@ -102,8 +102,17 @@ def patch_text(text: str, name: str, inserts: tuple[Insertion, ...]) -> tuple[st
     lines = text.splitlines()
     done = []
     for ins in inserts:
-        if any(ln.endswith(MARK) and ln[: -len(MARK)].rstrip() == ins.lines[0] for ln in lines):
-            done.append(f"{name}: {ins.why}: already patched")
+        first = next((k for k, ln in enumerate(lines)
+                      if ln.endswith(MARK) and ln[: -len(MARK)].rstrip() == ins.lines[0]), None)
+        if first is not None:  # patched before: bring the block up to this version's lines
+            end = first
+            while end < len(lines) and lines[end].endswith(MARK):
+                end += 1
+            new = [_marked(ln) for ln in ins.lines]
+            end = min(end, first + len(new)) if ins.where != "replace" else end
+            stale = lines[first:end] != new
+            lines[first:end] = new
+            done.append(f"{name}: {ins.why}: {'updated' if stale else 'already patched'}")
             continue
         index = None
         for pattern in ins.anchors:
