@@ -29,7 +29,7 @@ PROGRAM nemoml_replay
    REAL(dp) :: rn_Dt = 14400._dp
    NAMELIST/namreplay/ cn_free, cn_truth, nn_date0, nn_leapy, nn_it000, nn_itend, nn_iaufn, rn_Dt
    TYPE(nemoml_grid) :: sgrid
-   REAL(dp), ALLOCATABLE, TARGET :: tmask(:,:,:), umask(:,:,:), vmask(:,:,:), gdept_1d(:), e3t_1d(:)
+   REAL(dp), ALLOCATABLE, TARGET :: tmask(:,:,:), umask(:,:,:), vmask(:,:,:), gdept_1d(:), gdepw_1d(:), e3t_1d(:)
    REAL(dp), ALLOCATABLE, TARGET :: glamt(:,:), gphit(:,:), e1t(:,:), e2t(:,:)
    REAL(dp), ALLOCATABLE, TARGET :: tn(:,:,:), sn(:,:,:), un(:,:,:), vn(:,:,:), sshn(:,:)
    REAL(dp), ALLOCATABLE, TARGET :: tinc(:,:,:), sinc(:,:,:), uinc(:,:,:), vinc(:,:,:), sshinc(:,:)
@@ -58,7 +58,7 @@ PROGRAM nemoml_replay
    IF( istat /= 0 )   CALL replay_stop( 'no jpni x jpnj decomposition matches the number of ranks', 3 )
    IF( irank == 0 )   WRITE(*,'(a,7(1x,i0))') 'LAYOUT', jpni, jpnj, nn_ni0glo, nn_nj0glo, jpk, nn_hls, nland
 
-   ALLOCATE( tmask(jpi,jpj,jpk), umask(jpi,jpj,jpk), vmask(jpi,jpj,jpk), gdept_1d(jpk), e3t_1d(jpk) )
+   ALLOCATE( tmask(jpi,jpj,jpk), umask(jpi,jpj,jpk), vmask(jpi,jpj,jpk), gdept_1d(jpk), gdepw_1d(jpk), e3t_1d(jpk) )
    ALLOCATE( glamt(jpi,jpj), gphit(jpi,jpj), e1t(jpi,jpj), e2t(jpi,jpj) )
    ALLOCATE( tn(jpi,jpj,jpk), sn(jpi,jpj,jpk), un(jpi,jpj,jpk), vn(jpi,jpj,jpk), sshn(jpi,jpj) )
    ALLOCATE( tinc(jpi,jpj,jpk), sinc(jpi,jpj,jpk), uinc(jpi,jpj,jpk), vinc(jpi,jpj,jpk), sshinc(jpi,jpj) )
@@ -67,6 +67,7 @@ PROGRAM nemoml_replay
    CALL mesh( 'tmask', tmask )   ;   CALL mesh( 'umask', umask )   ;   CALL mesh( 'vmask', vmask )
    CALL io_read( TRIM(cn_meshmask), 'gdept_1d', gdept_1d, istat )   ;   CALL check_io( 'gdept_1d' )
    CALL io_read( TRIM(cn_meshmask), 'e3t_1d', e3t_1d, istat )       ;   CALL check_io( 'e3t_1d' )
+   CALL io_read( TRIM(cn_meshmask), 'gdepw_1d', gdepw_1d, istat )   ;   CALL check_io( 'gdepw_1d' )
    CALL mesh2( 'glamt', glamt )   ;   CALL mesh2( 'gphit', gphit )
    CALL mesh2( 'e1t', e1t )       ;   CALL mesh2( 'e2t', e2t )
    zarea(:,:) = 0._dp   ;   zvol(:,:,:) = 0._dp                 ! inner points only: each counted once
@@ -91,6 +92,7 @@ PROGRAM nemoml_replay
    CALL nemoml_init( icomm, sgrid, [ nemoml_field_of('tmask', tmask, 'T', nemoml_in),                    &
       &   nemoml_field_of('umask', umask, 'U', nemoml_in), nemoml_field_of('vmask', vmask, 'V', nemoml_in), &
       &   nemoml_field_of('gdept_1d', gdept_1d, 'Z', nemoml_in), nemoml_field_of('e3t_1d', e3t_1d, 'Z', nemoml_in), &
+      &   nemoml_field_of('gdepw_1d', gdepw_1d, 'Z', nemoml_in),                                            &
       &   nemoml_field_of('glamt', glamt, 'T', nemoml_in), nemoml_field_of('gphit', gphit, 'T', nemoml_in),   &
       &   nemoml_field_of('e1t', e1t, 'T', nemoml_in), nemoml_field_of('e2t', e2t, 'T', nemoml_in) ],         &
       &   nemoml_nam_settings() // nemoml_nam_eos(), istat )

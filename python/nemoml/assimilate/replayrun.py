@@ -12,6 +12,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from nemoml.assimilate import replay
 
 PACKAGED_DA = Path(__file__).resolve().parents[1] / "data/gyre/4dvarnet3d"
@@ -35,7 +37,7 @@ class ReplayRun:
                 if "nemoml_replay:" in ln]
 
 
-def settings(case: replay.ReplayCase, window: int = 10, method: str = "4dvarnet",
+def settings(case: replay.ReplayCase, window: int = 10, method: str = "enoi",
              **extra) -> dict:
     return {"ln_nemoml": True, "nn_nemoml_threads": 1, "nn_nemoml_cycle": window,
             "cn_nemoml_cycle_method": method, "cn_nemoml_da": str(PACKAGED_DA),
@@ -43,7 +45,7 @@ def settings(case: replay.ReplayCase, window: int = 10, method: str = "4dvarnet"
 
 
 def run_replay(case: replay.ReplayCase, ranks: int, workdir: Path, window: int = 10,
-               method: str = "4dvarnet", iaufn: int = 1, days: int | None = None,
+               method: str = "enoi", iaufn: int = 1, days: int | None = None,
                nemoml: dict | None = None, run: dict | None = None,
                timeout: float = 600) -> ReplayRun:
     """``days`` of the case (default all) on ``ranks`` ranks; ``nemoml``/``run`` override
@@ -79,4 +81,56 @@ def run_replay(case: replay.ReplayCase, ranks: int, workdir: Path, window: int =
             out.analyses.append({"window": int(m[1]), "observations": int(m[2]),
                                  "seconds": float(m[3]), "iau_steps": int(m[4]),
                                  "iau_from": int(m[5]), "checksum": m[6]})
+    return out
+
+
+def run_serial(case: replay.ReplayCase, window: int = 10, method: str = "enoi",
+               iaufn: int = 1, days: int | None = None) -> list[dict]:
+    """The replay host's loop in one Python process, no MPI: the reference the host must match
+    (same samples, same handler; per-window RMSE as the host's ``WINDOW`` lines)."""
+    from nemoml.assimilate.cycle import iau_weights
+    from nemoml.assimilate.cyclehook import advance, build_state
+    from nemoml.assimilate.ensfile import read_fields
+    from nemoml.assimilate.ocean import OceanGrid
+    from nemoml.bridge.settings import Settings
+
+    grid = OceanGrid.from_mesh_mask(case.mesh)
+    steps = round((days or case.days) * 86400 / replay.RDT)
+    s = Settings(**settings(case, window, method), nn_nemoml_date0=replay.DATE0,
+                 nn_nemoml_leapy=replay.LEAPY, rn_nemoml_rdt=replay.RDT, nn_nemoml_itend=steps,
+                 nn_nemoml_iaufn=iaufn)
+    s.validate()
+    state = build_state(s, grid, method)
+    clock = state.clock
+    free, truth = read_fields(case.free), read_fields(case.truth)
+    m = {"T": grid.tmask, "S": grid.tmask, "SSH": grid.tmask[0]}
+    w3 = grid.volume()
+    wt = {"T": w3, "S": w3, "SSH": grid.area * grid.tmask[0]}
+    applied = {v: np.zeros(a.shape[1:]) for v, a in free.items()}
+    inc, k0, wgt = None, 0, None
+    sq, n, out = {}, 0, []
+    for kt in range(clock.it000, clock.itend + 1):
+        if inc is not None and k0 < kt <= k0 + wgt.size:
+            for v in applied:
+                applied[v] += wgt[kt - k0 - 1] * inc[v]
+        if clock.is_sample(kt):
+            r = round(clock.days(kt)) - 1
+            sample = {v: (free[v][r] + applied[v]) * m[v] for v in free}
+            for v in free:
+                for tag, a in (("free", free[v][r]), ("cycled", sample[v])):
+                    key = f"rmse_{v}_{tag}"
+                    sq[key] = sq.get(key, 0.0) + float((wt[v] * (a - truth[v][r]) ** 2).sum())
+            n += 1
+            steps_iau, new = advance(state, kt, {v: a.astype(np.float32)
+                                                 for v, a in sample.items()}, s)
+            if steps_iau:
+                inc = {v: np.zeros_like(applied[v]) for v in applied}
+                for v in inc:
+                    inc[v][: new[v].shape[0]] = new[v] * m[v][: new[v].shape[0]]
+                k0, wgt = kt, iau_weights(steps_iau, iaufn)
+        if (kt - clock.it000 + 1) % clock.window_steps == 0 or kt == clock.itend:
+            out.append({"window": len(out), "kt": kt, "samples": n,
+                        **{k: float(np.sqrt(sq[k] / (n * wt[k.split("_")[1]].sum())))
+                           for k in KEYS}})
+            sq, n = {}, 0
     return out
