@@ -140,7 +140,7 @@ def test_settings_build_the_clock_from_the_host_values():
     (dict(cn_nemoml_obs="''"), "needs cn_nemoml_obs"),
     (dict(nn_nemoml_iaufn=2), "nn_iaufn is 0"),
     (dict(rn_nemoml_rdt=0), "must be > 0"),
-    (dict(ln_nemoml_asm=".true."), "choose one"),
+    (dict(ln_nemoml_asm=".true.", cn_nemoml_da="'solver'"), "both arm asminc"),
     (dict(cn_nemoml_cycle_method="'oi'"), "choose one of"),
 ])
 def test_bad_cycle_settings_say_why(kw, message):
