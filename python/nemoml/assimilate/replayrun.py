@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,9 +48,10 @@ def settings(case: replay.ReplayCase, window: int = 10, method: str = "enoi",
 def run_replay(case: replay.ReplayCase, ranks: int, workdir: Path, window: int = 10,
                method: str = "enoi", iaufn: int = 1, days: int | None = None,
                nemoml: dict | None = None, run: dict | None = None,
-               timeout: float = 600) -> ReplayRun:
+               timeout: float = 600, progress=None) -> ReplayRun:
     """``days`` of the case (default all) on ``ranks`` ranks; ``nemoml``/``run`` override
-    &namnemoml/&namreplay entries."""
+    &namnemoml/&namreplay entries; ``progress(window, analysis)`` is called as each window's
+    ``WINDOW`` line arrives (analysis: the bridge's figures of the window, or None)."""
     from nemoml._paths import bindir
     from nemoml.bridge.host import HOST_DEFAULTS, mpi_env, mpirun_command, namelist
 
@@ -64,24 +66,39 @@ def run_replay(case: replay.ReplayCase, ranks: int, workdir: Path, window: int =
     nml.write_text(namelist(host, {**settings(case, window, method), **(nemoml or {})},
                             {"namreplay": rep}))
     cmd = mpirun_command(ranks) + [str(bindir() / "nemoml_replay"), str(nml)]
-    proc = subprocess.run(cmd, cwd=workdir, env=mpi_env(ranks), text=True, timeout=timeout,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          stdin=subprocess.DEVNULL)
-    out = ReplayRun(ranks, proc.returncode, proc.stdout)
-    for line in proc.stdout.splitlines():
-        parts = line.split()
-        if parts[:1] == ["WINDOW"] and len(parts) == 10:
-            out.windows.append({"window": int(parts[1]), "kt": int(parts[2]),
-                                "samples": int(parts[3]),
-                                **{k: float(v) for k, v in zip(KEYS, parts[4:], strict=True)}})
-        elif parts[:1] == ["IAU"] and len(parts) == 4:
-            out.iau.append((int(parts[1]), int(parts[2]), float(parts[3])))
-        m = _LOG.search(line)
-        if m:
-            out.analyses.append({"window": int(m[1]), "observations": int(m[2]),
-                                 "seconds": float(m[3]), "iau_steps": int(m[4]),
-                                 "iau_from": int(m[5]), "checksum": m[6]})
+    proc = subprocess.Popen(cmd, cwd=workdir, env=mpi_env(ranks), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL)
+    lines: list[str] = []
+    out = ReplayRun(ranks, 0, "")
+    timer = threading.Timer(timeout, proc.kill)  # never a hang: a stuck run is an error
+    timer.start()
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            _parse(out, line, progress)
+        proc.wait()
+    finally:
+        timer.cancel()
+    out.returncode, out.output = proc.returncode, "".join(lines)
     return out
+
+
+def _parse(out: ReplayRun, line: str, progress) -> None:
+    parts = line.split()
+    if parts[:1] == ["WINDOW"] and len(parts) == 10:
+        w = {"window": int(parts[1]), "kt": int(parts[2]), "samples": int(parts[3]),
+             **{k: float(v) for k, v in zip(KEYS, parts[4:], strict=True)}}
+        out.windows.append(w)
+        if progress is not None:
+            progress(w, next((a for a in out.analyses if a["window"] == w["window"]), None))
+    elif parts[:1] == ["IAU"] and len(parts) == 4:
+        out.iau.append((int(parts[1]), int(parts[2]), float(parts[3])))
+    m = _LOG.search(line)
+    if m:
+        out.analyses.append({"window": int(m[1]), "observations": int(m[2]),
+                             "seconds": float(m[3]), "iau_steps": int(m[4]),
+                             "iau_from": int(m[5]), "checksum": m[6]})
 
 
 def run_serial(case: replay.ReplayCase, window: int = 10, method: str = "enoi",
