@@ -12,6 +12,8 @@ PROGRAM nemoml_replay
    !! RMSE of the free and the cycled states against the truth (cn_truth):
    !!   WINDOW iw kt nsamples rmse_T_free rmse_T_cycled rmse_S_free rmse_S_cycled rmse_SSH_free rmse_SSH_cycled
    !!   IAU kt n sum_of_weights
+   !! ln_every_step: also call at every other step (the bridge must return 0 at once and leave
+   !! the *_bkginc fields untouched: CHECK untouched PASS/FAIL at the end).
    !! Exit status 0 on success, 2 when nemoml reports an error (every rank, same message).
    !!----------------------------------------------------------------------
    USE mpi
@@ -21,13 +23,15 @@ PROGRAM nemoml_replay
    IMPLICIT NONE
 
    INTEGER  :: icomm, irank, isize, ierr, istat
-   INTEGER  :: kt, ispd, ifreq, iwin, iw, irec, iiau, ik0, niau, insamp, jk
+   INTEGER  :: kt, ispd, ifreq, iwin, iw, irec, iiau, ik0, niau, insamp, jk, itouched, iall
    CHARACTER(len=512) :: cl_nml
    ! &namreplay: the replayed run (NEMO's nn_date0, nn_leapy, rn_Dt, nit000, nitend, nn_iaufn)
    CHARACTER(len=512) :: cn_free = 'free.nc', cn_truth = 'truth.nc'
    INTEGER  :: nn_date0 = 1350101, nn_leapy = 30, nn_it000 = 1, nn_itend = 360, nn_iaufn = 1
    REAL(dp) :: rn_Dt = 14400._dp
-   NAMELIST/namreplay/ cn_free, cn_truth, nn_date0, nn_leapy, nn_it000, nn_itend, nn_iaufn, rn_Dt
+   LOGICAL  :: ln_every_step = .FALSE.
+   NAMELIST/namreplay/ cn_free, cn_truth, nn_date0, nn_leapy, nn_it000, nn_itend, nn_iaufn, rn_Dt, &
+      &                ln_every_step
    TYPE(nemoml_grid) :: sgrid
    REAL(dp), ALLOCATABLE, TARGET :: tmask(:,:,:), umask(:,:,:), vmask(:,:,:), gdept_1d(:), gdepw_1d(:), e3t_1d(:)
    REAL(dp), ALLOCATABLE, TARGET :: glamt(:,:), gphit(:,:), e1t(:,:), e2t(:,:)
@@ -103,7 +107,7 @@ PROGRAM nemoml_replay
    un(:,:,:) = 0._dp    ;   vn(:,:,:) = 0._dp   ! as asm_inc_init, the increments start at 0:
    tinc(:,:,:) = 0._dp  ;   sinc(:,:,:) = 0._dp   ;   sshinc(:,:) = 0._dp   ! the bridge writes no
    uinc(:,:,:) = 0._dp  ;   vinc(:,:,:) = 0._dp                           ! point outside the domain
-   niau = 0   ;   ik0 = 0   ;   zsq(:) = 0._dp   ;   insamp = 0   ;   iw = 0
+   niau = 0   ;   ik0 = 0   ;   zsq(:) = 0._dp   ;   insamp = 0   ;   iw = 0   ;   itouched = 0
    DO kt = nn_it000, nn_itend
       IF( niau > 0 .AND. kt > ik0 .AND. kt <= ik0 + niau ) THEN      ! IAU: this step's share
          zat(:,:,:) = zat(:,:,:) + zwgt(kt-ik0) * tinc(:,:,:)
@@ -134,6 +138,14 @@ PROGRAM nemoml_replay
             CALL weights( niau, nn_iaufn )
             IF( irank == 0 )   WRITE(*,'(a,2(1x,i0),1x,es25.17)') 'IAU', kt, niau, SUM( zwgt )
          ENDIF
+      ELSE IF( ln_every_step ) THEN                                  ! not a sample: a no-op
+         zt(:,:,:) = tinc(:,:,:)   ;   zssh(:,:) = sshinc(:,:)
+         CALL nemoml_cycle( kt, [ nemoml_field_of('tn', tn, 'T', nemoml_in),                          &
+            &  nemoml_field_of('sn', sn, 'T', nemoml_in), nemoml_field_of('sshn', sshn, 'T', nemoml_in), &
+            &  nemoml_field_of('t_bkginc', tinc, 'T', nemoml_out), nemoml_field_of('s_bkginc', sinc, 'T', nemoml_out), &
+            &  nemoml_field_of('ssh_bkginc', sshinc, 'T', nemoml_out) ], iiau, istat )
+         CALL check_status( 'nemoml_cycle', istat )
+         IF( iiau /= 0 .OR. ANY( zt /= tinc ) .OR. ANY( zssh /= sshinc ) )   itouched = itouched + 1
       ENDIF
       IF( MOD( kt - nn_it000 + 1, iwin ) == 0 .OR. kt == nn_itend ) THEN   ! a window ends
          CALL mpi_allreduce( zsq, zsqg, 6, MPI_DOUBLE_PRECISION, MPI_SUM, icomm, ierr )
@@ -143,6 +155,11 @@ PROGRAM nemoml_replay
       ENDIF
    END DO
 
+   IF( ln_every_step ) THEN
+      CALL mpi_allreduce( itouched, iall, 1, MPI_INTEGER, MPI_SUM, icomm, ierr )
+      IF( irank == 0 .AND. iall == 0 )   WRITE(*,'(a)') 'CHECK untouched PASS'
+      IF( irank == 0 .AND. iall /= 0 )   WRITE(*,'(a,i0)') 'CHECK untouched FAIL ', iall
+   ENDIF
    CALL nemoml_finalize( istat )
    CALL check_status( 'nemoml_finalize', istat )
    IF( irank == 0 )   WRITE(*,'(a)') 'nemoml_replay: done'

@@ -56,6 +56,14 @@ def test_identical_on_1_2_and_4_ranks(runs):
     assert runs[4].output.count("LAYOUT 2 2") == 1
 
 
+def test_calls_off_the_sampling_steps_change_nothing(case, runs, tmp_path):
+    r = run_replay(case, 2, tmp_path, run={"ln_every_step": True}, timeout=300)
+    assert r.returncode == 0, r.output[-3000:]
+    assert "CHECK untouched PASS" in r.output  # iau_steps 0, *_bkginc left as they were
+    assert [a["checksum"] for a in r.analyses] == [a["checksum"] for a in runs[2].analyses]
+    assert r.windows == runs[2].windows
+
+
 def test_host_matches_the_serial_python_loop(case, runs):
     ser = run_serial(case)
     for a, b in zip(runs[1].windows, ser, strict=True):
