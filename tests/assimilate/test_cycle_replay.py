@@ -91,6 +91,16 @@ def test_a_window_without_observations_gives_a_zero_increment(tmp_path, runs):
         assert r.windows[2][k] > 1.1 * full[2][k]
 
 
+def test_the_packaged_4dvarnet_cycles_through_the_bridge(tmp_path, case, runs):
+    r = run_replay(case, 2, tmp_path, method="4dvarnet", timeout=300)
+    assert r.returncode == 0, r.output[-3000:]
+    assert [a["window"] for a in r.analyses] == [0, 1]
+    assert r.analyses[0]["checksum"] != runs[2].analyses[0]["checksum"]  # not EnOI's
+    last = r.windows[-1]
+    assert last["rmse_T_cycled"] < 0.5 * last["rmse_T_free"]
+    assert last["rmse_S_cycled"] < 0.5 * last["rmse_S_free"]
+
+
 def _files(folder):
     return sorted(p.name for p in folder.iterdir())
 
@@ -98,9 +108,11 @@ def _files(folder):
 @pytest.mark.parametrize("what, message", [
     ("obs_outside", "observation(s) dated outside the run"),
     ("window_too_long", "longer than the run"),
+    ("solver_window", "works on 10-day windows"),
 ])
 def test_bad_input_stops_every_rank_with_a_message(tmp_path, case, what, message):
-    kw = {"obs_outside": dict(days=20), "window_too_long": dict(window=40)}[what]
+    kw = {"obs_outside": dict(days=20), "window_too_long": dict(window=40),
+          "solver_window": dict(window=5, method="4dvarnet")}[what]
     r = run_replay(case, 2, tmp_path, timeout=300, **kw)
     assert r.returncode != 0
     assert message in "\n".join(r.errors()), r.output[-3000:]
