@@ -48,7 +48,7 @@ MODULE nemoml_nam
    !                                                                !  NEMO sets it from nn_leapy)
    INTEGER           , PUBLIC ::   nn_nemoml_cycle      = 0         !: cycling window (days), 0 = off
    INTEGER           , PUBLIC ::   nn_nemoml_freq       = 0         !: steps between samples (0: daily)
-   CHARACTER(len=16) , PUBLIC ::   cn_nemoml_cycle_method = '4dvarnet' !: '4dvarnet' or 'enoi'
+   CHARACTER(len=16) , PUBLIC ::   cn_nemoml_cycle_method = 'enoi' !: 'enoi' or '4dvarnet'
    CHARACTER(len=256), PUBLIC ::   cn_nemoml_enoi_ens   = ''        !: EnOI ensemble file
    !                                          !  set by the host, not read (NEMO: rn_Dt, nn_iaufn,
    !                                          !  nit000, nitend), for the cycling clock and IAU:

@@ -5,7 +5,8 @@ MODULE host_io
    !!======================================================================
    !! Each rank reads only its window (inner points and halos inside the global domain), as
    !! NEMO's iom does with jpdom_auto; halo points outside the domain stay 0 (closed boundaries).
-   !! Variables are (time_counter, nav_lev, y, x) in the file, (x, y, z) here.
+   !! Variables are (time_counter, nav_lev, y, x) in the file, (x, y, z) here; krec picks the
+   !! record (default the first).
    !!----------------------------------------------------------------------
    USE netcdf
    USE host_domain
@@ -63,33 +64,37 @@ CONTAINS
       CALL decomp_window( jpj, nn_hls, njmpp, nn_nj0glo, kjs, kje, jgs, jge )
    END SUBROUTINE window
 
-   SUBROUTINE io_read3d( cdfile, cdvar, pf, kstat )
+   SUBROUTINE io_read3d( cdfile, cdvar, pf, kstat, krec )
       CHARACTER(len=*), INTENT(in ) :: cdfile, cdvar
       REAL(dp)        , INTENT(out) :: pf(:,:,:)
       INTEGER         , INTENT(out) :: kstat
-      INTEGER :: incid, ivar, iis, iie, ijs, ije
+      INTEGER, OPTIONAL, INTENT(in) :: krec
+      INTEGER :: incid, ivar, iis, iie, ijs, ije, irec
+      irec = 1   ;   IF( PRESENT(krec) )   irec = krec
       pf(:,:,:) = 0._dp
       CALL window( iis, iie, ijs, ije )
       kstat = nf90_open( cdfile, NF90_NOWRITE, incid )
       IF( kstat /= NF90_NOERR )   RETURN
       kstat = nf90_inq_varid( incid, cdvar, ivar )
       IF( kstat == NF90_NOERR )   kstat = nf90_get_var( incid, ivar, pf(iis:iie,ijs:ije,:),              &
-         &                        start=[ mig(iis), mjg(ijs), 1, 1 ], count=[ iie-iis+1, ije-ijs+1, SIZE(pf,3), 1 ] )
+         &                        start=[ mig(iis), mjg(ijs), 1, irec ], count=[ iie-iis+1, ije-ijs+1, SIZE(pf,3), 1 ] )
       ivar = nf90_close( incid )
    END SUBROUTINE io_read3d
 
-   SUBROUTINE io_read2d( cdfile, cdvar, pf, kstat )
+   SUBROUTINE io_read2d( cdfile, cdvar, pf, kstat, krec )
       CHARACTER(len=*), INTENT(in ) :: cdfile, cdvar
       REAL(dp)        , INTENT(out) :: pf(:,:)
       INTEGER         , INTENT(out) :: kstat
-      INTEGER :: incid, ivar, iis, iie, ijs, ije
+      INTEGER, OPTIONAL, INTENT(in) :: krec
+      INTEGER :: incid, ivar, iis, iie, ijs, ije, irec
+      irec = 1   ;   IF( PRESENT(krec) )   irec = krec
       pf(:,:) = 0._dp
       CALL window( iis, iie, ijs, ije )
       kstat = nf90_open( cdfile, NF90_NOWRITE, incid )
       IF( kstat /= NF90_NOERR )   RETURN
       kstat = nf90_inq_varid( incid, cdvar, ivar )
       IF( kstat == NF90_NOERR )   kstat = nf90_get_var( incid, ivar, pf(iis:iie,ijs:ije),                &
-         &                        start=[ mig(iis), mjg(ijs), 1 ], count=[ iie-iis+1, ije-ijs+1, 1 ] )
+         &                        start=[ mig(iis), mjg(ijs), irec ], count=[ iie-iis+1, ije-ijs+1, 1 ] )
       ivar = nf90_close( incid )
    END SUBROUTINE io_read2d
 

@@ -18,6 +18,7 @@ BENCHES = {
     "generate": "nemoml.generate.bench",
     "da": "nemoml.assimilate.bench",
     "da3d": "nemoml.assimilate.bench3d",
+    "cycle": "nemoml.assimilate.bench_cycle",
 }
 
 

@@ -1,4 +1,5 @@
-"""The demo's two inline jobs through the stand-in host: same result on 1, 2 and 4 ranks."""
+"""The demo's inline jobs through the stand-in host: same result on 1, 2 and 4 ranks; the
+cycled run's per-window table."""
 
 import shutil
 
@@ -46,3 +47,14 @@ def test_gyre_generated_restart_identical_on_1_2_4_ranks(tmp_path):
         for name in ("T", "S", "SSH"):
             assert np.array_equal(getattr(s, name), getattr(states[0], name)), name
     assert states[0].T.max() > 5.0  # a real ocean state, not the zero fields
+
+
+def test_cycle_demo_reports_every_window_and_passes(tmp_path, capsys):
+    from nemoml.demo import cycle
+
+    assert cycle.run(tmp_path, 2)
+    out = capsys.readouterr().out
+    rows = [ln.split() for ln in out.splitlines() if ln.split()[:1] in (["0"], ["1"], ["2"])]
+    assert [r[0] for r in rows] == ["0", "1", "2"]
+    assert int(rows[0][2]) > 10000 and rows[2][2] == "-"  # obs used; the last: not analysed
+    assert float(rows[2][4]) < 0.7 * float(rows[2][3])  # cycled T error below the free run's

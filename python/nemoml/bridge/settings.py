@@ -51,7 +51,7 @@ CHOICES = {
     "cn_nemoml_condition": ("", "sst"),
     "cn_nemoml_uv": ("zero", "generated", "thermal_wind"),
     "cn_nemoml_device": ("cpu", "cuda", "auto"),
-    "cn_nemoml_cycle_method": ("4dvarnet", "enoi"),
+    "cn_nemoml_cycle_method": ("enoi", "4dvarnet"),
 }
 
 
@@ -92,7 +92,7 @@ class Settings:
     ln_asm_sshinc: bool = True            # &nam_asminc ln_sshinc (SSH increment applied)
     nn_nemoml_cycle: int = 0              # cycled assimilation: window length (days), 0 = off
     nn_nemoml_freq: int = 0               # steps between state samples (0: once a model day)
-    cn_nemoml_cycle_method: str = "4dvarnet"  # cycle handler: "4dvarnet" or "enoi"
+    cn_nemoml_cycle_method: str = "enoi"  # cycle handler: "enoi" or "4dvarnet"
     cn_nemoml_enoi_ens: str = ""          # EnOI: ensemble file of background-error anomalies
     rn_nemoml_rdt: float = 0.0            # set by the host: rn_Dt (s)
     nn_nemoml_iaufn: int = 0              # set by the host: &nam_asminc nn_iaufn (0 flat, 1 hat)
