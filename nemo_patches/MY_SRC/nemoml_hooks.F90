@@ -1,7 +1,7 @@
 MODULE nemoml_hooks
    !!======================================================================
    !!                       ***  MODULE nemoml_hooks  ***
-   !! nemoml plugin, NEMO side: namelist, init, initial state, IAU increments
+   !! nemoml plugin, NEMO side: namelist, init, initial state, finalize
    !!======================================================================
    !! Written for nemoml (not part of NEMO). Compiled by NEMO's own compiler from MY_SRC together
    !! with nemoml.F90 (the plugin's Fortran API); only the C ABI of libnemoml crosses compilers.
@@ -9,9 +9,8 @@ MODULE nemoml_hooks
    !!   nemoml_hooks_init       : read &namnemoml, start the plugin      (nemogcm, after dom_init)
    !!   nemoml_hooks_istate     : generated initial state                (istate_init)
    !!   nemoml_hooks_barotropic : no barotropic history of the old state (nemogcm, after dyn_spg_init)
-   !!   nemoml_hooks_increments : fill the *_bkginc arrays inline        (asm_inc_init)
    !!   nemoml_hooks_finalize   : release the plugin before MPI ends     (nemo_gcm)
-   !!   (cycled assimilation, per time step: module nemoml_asmcycle)
+   !!   (the increments at asm_inc_init: module nemoml_hooks_asm; cycling: nemoml_asmcycle)
    !!----------------------------------------------------------------------
    USE oce            ! ocean dynamics and tracers
    USE dom_oce        ! ocean space and time domain
@@ -33,9 +32,7 @@ MODULE nemoml_hooks
    PUBLIC   nemoml_hooks_init        ! called by nemogcm.F90
    PUBLIC   nemoml_hooks_istate      ! called by istate.F90
    PUBLIC   nemoml_hooks_barotropic  ! called by nemogcm.F90
-   PUBLIC   nemoml_hooks_increments  ! called by asminc.F90
    PUBLIC   nemoml_hooks_finalize    ! called by nemogcm.F90
-   PUBLIC   ln_nemoml_asm            ! used by asminc.F90
 
 #  include "do_loop_substitute.h90"
 #  include "domzgr_substitute.h90"
@@ -178,68 +175,6 @@ CONTAINS
       ENDIF
 #endif
    END SUBROUTINE nemoml_hooks_barotropic
-
-
-   SUBROUTINE nemoml_hooks_increments( Kbb, Kmm, pt_inc, ps_inc, pu_inc, pv_inc, pssh_inc,   &
-      &                                ld_trainc, ld_dyninc, ld_sshinc )
-      !!----------------------------------------------------------------------
-      !!                  ***  ROUTINE nemoml_hooks_increments  ***
-      !! ** Purpose :   fill the background increments inline (instead of reading
-      !!                assim_background_increments.nc); NEMO's IAU/DI then applies them
-      !! ** Method  :   with &nam_asminc's switches (patch-nemo passes them), stop on every
-      !!                rank if NEMO would drop a nonzero part of the increment
-      !!----------------------------------------------------------------------
-      INTEGER                             , INTENT(in   ) ::   Kbb, Kmm     ! time level indices
-      REAL(wp), DIMENSION(:,:,:), TARGET  , INTENT(inout) ::   pt_inc, ps_inc, pu_inc, pv_inc
-      REAL(wp), DIMENSION(:,:)  , TARGET  , INTENT(inout) ::   pssh_inc
-      LOGICAL, OPTIONAL                   , INTENT(in   ) ::   ld_trainc, ld_dyninc, ld_sshinc
-      INTEGER ::   istat
-      !!----------------------------------------------------------------------
-      IF( nn_nemoml_cycle > 0 ) THEN     ! cycling: the first window is the free forecast
-         pt_inc(:,:,:) = 0._wp   ;   ps_inc(:,:,:) = 0._wp   ;   pu_inc(:,:,:) = 0._wp
-         pv_inc(:,:,:) = 0._wp   ;   pssh_inc(:,:) = 0._wp
-         IF(lwp) WRITE(numout,*) 'nemoml_hooks_increments : cycling, zero increment before the first window'
-         RETURN
-      ENDIF
-      IF(lwp) WRITE(numout,*) 'nemoml_hooks_increments : 4DVarNet increments (', TRIM(cn_nemoml_da), ')'
-      CALL nemoml_increments( nit000 - 1,                                                         &
-         &   [ nemoml_field_of( 'tn'        , ts(:,:,:,jp_tem,Kmm), 'T', nemoml_in  ),                &
-         &     nemoml_field_of( 'sn'        , ts(:,:,:,jp_sal,Kmm), 'T', nemoml_in  ),                &
-         &     nemoml_field_of( 'un'        , uu(:,:,:,Kmm)       , 'U', nemoml_in  ),                &
-         &     nemoml_field_of( 'vn'        , vv(:,:,:,Kmm)       , 'V', nemoml_in  ),                &
-         &     nemoml_field_of( 'sshn'      , ssh(:,:,Kmm)        , 'T', nemoml_in  ),                &
-         &     nemoml_field_of( 't_bkginc'  , pt_inc              , 'T', nemoml_out ),                &
-         &     nemoml_field_of( 's_bkginc'  , ps_inc              , 'T', nemoml_out ),                &
-         &     nemoml_field_of( 'u_bkginc'  , pu_inc              , 'U', nemoml_out ),                &
-         &     nemoml_field_of( 'v_bkginc'  , pv_inc              , 'V', nemoml_out ),                &
-         &     nemoml_field_of( 'ssh_bkginc', pssh_inc            , 'T', nemoml_out ) ], istat )
-      IF( istat /= 0 )   CALL ctl_stop( 'STOP', 'nemoml_hooks_increments: '//nemoml_error() )
-      CALL lbc_lnk( 'nemoml_hooks', pt_inc, 'T', 1._wp, ps_inc, 'T', 1._wp, pu_inc, 'U', -1._wp, pv_inc, 'V', -1._wp )
-      CALL lbc_lnk( 'nemoml_hooks', pssh_inc, 'T', 1._wp )
-      IF( PRESENT( ld_trainc ) )   CALL hooks_applied( 'T, S', pt_inc, ld_trainc, 'ln_trainc', ps_inc )
-      IF( PRESENT( ld_dyninc ) )   CALL hooks_applied( 'U, V', pu_inc, ld_dyninc, 'ln_dyninc', pv_inc )
-      IF( PRESENT( ld_sshinc ) )   CALL hooks_applied( 'SSH' , RESHAPE( pssh_inc, [ SIZE(pssh_inc,1),   &
-         &                                             SIZE(pssh_inc,2), 1 ] ), ld_sshinc, 'ln_sshinc' )
-   END SUBROUTINE nemoml_hooks_increments
-
-
-   SUBROUTINE hooks_applied( cdvar, pinc, ldon, cdswitch, pinc2 )
-      !!----------------------------------------------------------------------
-      !! ** Purpose :   stop, on every rank, when a nonzero increment would be dropped by NEMO
-      !!----------------------------------------------------------------------
-      CHARACTER(len=*)          , INTENT(in) ::   cdvar, cdswitch   ! variables, their switch
-      REAL(wp), DIMENSION(:,:,:), INTENT(in) ::   pinc              ! increment
-      LOGICAL                   , INTENT(in) ::   ldon              ! &nam_asminc applies it
-      REAL(wp), DIMENSION(:,:,:), INTENT(in), OPTIONAL ::   pinc2   ! second variable
-      REAL(wp) ::   zmax
-      !!----------------------------------------------------------------------
-      zmax = MAXVAL( ABS( pinc ) )
-      IF( PRESENT( pinc2 ) )   zmax = MAX( zmax, MAXVAL( ABS( pinc2 ) ) )
-      CALL mpp_max( 'nemoml_hooks', zmax )   ! the same answer on every rank
-      IF( zmax > 0._wp .AND. .NOT. ldon )   CALL ctl_stop( 'STOP', 'nemoml_hooks_increments: the '//  &
-         &   'analysis has a '//cdvar//' increment but '//cdswitch//' = .false. in &nam_asminc: '//       &
-         &   'NEMO would drop it; set '//cdswitch//' = .true.' )
-   END SUBROUTINE hooks_applied
 
 
    SUBROUTINE nemoml_hooks_finalize

@@ -1,4 +1,4 @@
-"""The NEMO-side modules (nemo_patches/MY_SRC: nemoml_hooks.F90, nemoml_asmcycle.F90) compiled
+"""The NEMO-side modules (nemo_patches/MY_SRC: nemoml_hooks*.F90, nemoml_asmcycle.F90) compiled
 as NEMO compiles them, against stand-in modules that declare the NEMO names they use
 (tests/bridge/nemo_standin), and run on one rank."""
 
@@ -22,8 +22,8 @@ def _sources() -> list[Path]:
     the ones patch-nemo puts in MY_SRC)."""
     return [STANDIN / "nemo_standin.F90", package_subdir("include") / "nemoml.F90",
             package_subdir("include") / "nemoml_nam.F90",
-            package_subdir("nemo_patches") / "MY_SRC" / "nemoml_hooks.F90",
-            package_subdir("nemo_patches") / "MY_SRC" / "nemoml_asmcycle.F90"]
+            *(package_subdir("nemo_patches") / "MY_SRC" / f"{m}.F90"
+              for m in ("nemoml_hooks_asm", "nemoml_hooks", "nemoml_asmcycle"))]
 
 
 def _compile(tmp: Path, flags: list[str]) -> None:
@@ -90,3 +90,18 @@ def test_increments_nemo_would_drop_stop_the_run(tmp_path, models):
         assert (f"CTL_STOP nemoml_hooks_increments: the analysis has a {var} increment but "
                 f"{name} = .false. in &nam_asminc") in r.stdout, r.stdout + r.stderr
         assert "CHECK increments_t" not in r.stdout
+
+
+# NEMO 5.0 modules that do not use asminc (directly or not): all the module asminc uses may use
+NOT_ASMINC = {"oce", "dom_oce", "in_out_manager", "lib_mpp", "lbclnk", "par_kind", "par_oce",
+              "nemoml", "nemoml_nam"}
+
+
+def test_the_module_asminc_uses_cannot_close_a_dependency_cycle():
+    """asminc uses nemoml_hooks_asm: if that used a NEMO module which uses asminc (nemoml_hooks
+    uses dynspg_ts, which does), a fresh NEMO build fails on the circular dependency."""
+    import re
+
+    src = (package_subdir("nemo_patches") / "MY_SRC" / "nemoml_hooks_asm.F90").read_text()
+    used = {m.lower() for m in re.findall(r"^\s*USE\s+(\w+)", src, flags=re.M | re.I)}
+    assert used and used <= NOT_ASMINC, used - NOT_ASMINC

@@ -100,7 +100,8 @@ def test_patch_inserts_at_the_anchors(tree):
         i_ctl = next(k for k, ln in enumerate(stp) if "CALL stp_ctl" in ln)
         assert f"CALL nemoml_asmcycle_step( kstp, {level} )" in stp[i_ctl + 1]
         assert "USE nemoml_asmcycle" in stp[2]
-    for name in ("nemoml.F90", "nemoml_nam.F90", "nemoml_hooks.F90", "nemoml_asmcycle.F90"):
+    for name in ("nemoml.F90", "nemoml_nam.F90", "nemoml_hooks.F90", "nemoml_hooks_asm.F90",
+                 "nemoml_asmcycle.F90"):
         assert (mysrc / name).is_file()
     assert "&namnemoml" in (config / "EXPREF" / "namelist_cfg").read_text()
     assert sum(MARK in ln for ln in gcm + ist) == 6
@@ -210,8 +211,10 @@ def test_a_block_of_an_older_nemoml_is_brought_up_to_date(tree):
     patch_config(config)
     asm = config / "MY_SRC" / "asminc.F90"
     new = asm.read_text()
-    asm.write_text(new.replace(", ln_trainc, ln_dyninc, ln_sshinc )", " )"))
+    asm.write_text(new.replace(", ln_trainc, ln_dyninc, ln_sshinc )", " )")
+                   .replace("USE nemoml_hooks_asm, ONLY", "USE nemoml_hooks, ONLY"))
     report = patch_config(config)
     assert asm.read_text() == new
     assert [r for r in report if r.endswith(": updated")] == [
+        "asminc.F90: module: updated",
         "asminc.F90: increments filled inline instead of read from the file: updated"]

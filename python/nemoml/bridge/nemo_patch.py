@@ -4,7 +4,7 @@ The few NEMO files to touch are copied from the user's own NEMO tree into ``CONF
 (or taken from there when MY_SRC already has a modified copy) and our lines are inserted at
 anchors. Every inserted line ends with the marker ``!! nemoml``, which makes the tool idempotent.
 Nothing is written unless every anchor is found. Our own modules (``nemoml.F90``,
-``nemoml_nam.F90``, ``nemoml_hooks.F90``, ``nemoml_asmcycle.F90``) are copied beside them and
+``nemoml_nam.F90``, ``nemoml_hooks*.F90``, ``nemoml_asmcycle.F90``) are copied beside them and
 ``&namnemoml`` is added to the ``namelist_cfg`` of every experiment directory (``EXPREF`` of a
 reference configuration, ``EXP00``... of one made with ``makenemo -n NAME -r REF``).
 """
@@ -28,6 +28,7 @@ class Insertion:
     where: str  # "after", "before" or "replace"
     lines: tuple[str, ...]
     why: str
+    older: tuple[str, ...] = ()  # first lines of this block as older nemoml versions wrote it
 
 
 def _step_hook(level: str) -> tuple[Insertion, ...]:
@@ -68,8 +69,9 @@ PATCHES: dict[str, tuple[str, tuple[Insertion, ...]]] = {
     )),
     "asminc.F90": ("src/OCE/ASM/asminc.F90", (
         Insertion((r"^\s*USE\s+lib_mpp\b",), "after",
-                  ("   USE nemoml_hooks, ONLY : ln_nemoml_asm, nemoml_hooks_increments",),
-                  "module"),
+                  ("   USE nemoml_hooks_asm, ONLY : ln_nemoml_asm, nemoml_hooks_increments",),
+                  "module", older=("   USE nemoml_hooks, ONLY : ln_nemoml_asm, "
+                                   "nemoml_hooks_increments",)),
         Insertion((r"^\s*PUBLIC\s+asm_inc_init\b",), "after",
                   ("   PUBLIC   ssh_bkginc     ! nemoml: re-armed by nemoml_asmcycle",),
                   "SSH increment visible to the cycling module"),
@@ -102,8 +104,9 @@ def patch_text(text: str, name: str, inserts: tuple[Insertion, ...]) -> tuple[st
     lines = text.splitlines()
     done = []
     for ins in inserts:
+        heads = (ins.lines[0], *ins.older)
         first = next((k for k, ln in enumerate(lines)
-                      if ln.endswith(MARK) and ln[: -len(MARK)].rstrip() == ins.lines[0]), None)
+                      if ln.endswith(MARK) and ln[: -len(MARK)].rstrip() in heads), None)
         if first is not None:  # patched before: bring the block up to this version's lines
             end = first
             while end < len(lines) and lines[end].endswith(MARK):
@@ -191,8 +194,8 @@ def patch_config(config: Path, nemo: Path | None = None) -> list[str]:
             raise PatchError(f"{what}: none of {', '.join(names)} in {mysrc} or {nemo / 'src/OCE'}"
                              "; pass --nemo with the root of your NEMO tree")
     ours = (package_subdir("include") / "nemoml.F90", package_subdir("include") / "nemoml_nam.F90",
-            package_subdir("nemo_patches") / "MY_SRC" / "nemoml_hooks.F90",
-            package_subdir("nemo_patches") / "MY_SRC" / "nemoml_asmcycle.F90")
+            *(package_subdir("nemo_patches") / "MY_SRC" / f"{m}.F90"
+              for m in ("nemoml_hooks", "nemoml_hooks_asm", "nemoml_asmcycle")))
     for src in ours:
         planned[mysrc / src.name] = src.read_text()
         report.append(f"{src.name}: copied from the installed nemoml")

@@ -11,6 +11,7 @@ PROGRAM hooks_driver
    USE in_out_manager
    USE lib_mpp
    USE nemoml_hooks
+   USE nemoml_hooks_asm
 #if defined key_RK3
    USE dynspg_ts, ONLY : ll_cold_start
 #endif
