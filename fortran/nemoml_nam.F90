@@ -50,10 +50,12 @@ MODULE nemoml_nam
    INTEGER           , PUBLIC ::   nn_nemoml_freq       = 0         !: steps between samples (0: daily)
    CHARACTER(len=16) , PUBLIC ::   cn_nemoml_cycle_method = 'enoi' !: 'enoi' or '4dvarnet'
    CHARACTER(len=256), PUBLIC ::   cn_nemoml_enoi_ens   = ''        !: EnOI ensemble file
-   !                                          !  set by the host, not read (NEMO: rn_Dt, nn_iaufn,
-   !                                          !  nit000, nitend), for the cycling clock and IAU:
+   INTEGER           , PUBLIC ::   nn_nemoml_iaufn      = 0         !: cycled IAU weights: 0 flat, 1 hat
+   !                                          !  (read: NEMO's nn_iaufn is read after the plugin
+   !                                          !  starts, and shapes only its first, zero, IAU)
+   !                                          !  set by the host, not read (NEMO: rn_Dt,
+   !                                          !  nit000, nitend), for the cycling clock:
    REAL(c_double)    , PUBLIC ::   rn_nemoml_rdt        = 0._c_double
-   INTEGER           , PUBLIC ::   nn_nemoml_iaufn      = 0
    INTEGER           , PUBLIC ::   nn_nemoml_it000      = 1
    INTEGER           , PUBLIC ::   nn_nemoml_itend      = 0
 
@@ -63,7 +65,8 @@ MODULE nemoml_nam
       &                cn_nemoml_condition, cn_nemoml_uv, cn_nemoml_device, cn_nemoml_rstout,    &
       &                cn_nemoml_incout, nn_nemoml_threads, cn_nemoml_models, cn_nemoml_istate,  &
       &                cn_nemoml_increments, nn_nemoml_members, nn_nemoml_member,        &
-      &                nn_nemoml_cycle, nn_nemoml_freq, cn_nemoml_cycle_method, cn_nemoml_enoi_ens
+      &                nn_nemoml_cycle, nn_nemoml_freq, cn_nemoml_cycle_method, cn_nemoml_enoi_ens, &
+      &                nn_nemoml_iaufn
 
    !                                          !!* the host's &nameos (NEMO eosbn2), private *
    ! Read here rather than taken from eosbn2, whose S-EOS coefficients are private; defaults are

@@ -24,7 +24,7 @@ MODULE nemoml_asmcycle
    USE lbclnk         ! ocean lateral boundary conditions (or mpp link)
    USE asmpar  , ONLY : nitiaustr_r, nitiaufin_r
    USE asminc  , ONLY : lk_asminc, ln_asmiau, ln_asmdin, ln_trainc, ln_sshinc, ln_dyninc,   &
-      &                 nn_iaufn, t_bkginc, s_bkginc, u_bkginc, v_bkginc, ssh_bkginc, wgtiau
+      &                 t_bkginc, s_bkginc, u_bkginc, v_bkginc, ssh_bkginc, wgtiau
    USE nemoml         ! nemoml's Fortran API
    USE nemoml_nam     ! &namnemoml
 
@@ -108,7 +108,8 @@ CONTAINS
    SUBROUTINE asmcycle_rearm( kt, kiau )
       !!----------------------------------------------------------------------
       !! ** Purpose :   IAU of the new increment over steps kt+1 .. kt+kiau
-      !! ** Method  :   nn_iaufn's weights as the bridge defines them (summing to one: for an
+      !! ** Method  :   nn_nemoml_iaufn's weights, as the bridge takes them for the part of
+      !!                the increment not applied yet (summing to one: for an
       !!                even interval NEMO's own hat sums to 1 + 1/(m(m+1)), m = kiau/2);
       !!                re-armed at the end of a window, so the previous IAU, which ends at kt,
       !!                never reaches nitiaufin_r + 1, where asminc would free the arrays
@@ -120,7 +121,7 @@ CONTAINS
       nitiaustr_r = kt + 1
       nitiaufin_r = kt + kiau
       wgtiau(:) = 0._wp
-      IF( nn_iaufn == 1 ) THEN
+      IF( nn_nemoml_iaufn == 1 ) THEN
          znorm = 0._wp
          DO jt = 1, kiau
             znorm = znorm + REAL( MIN( jt, kiau + 1 - jt ), wp )

@@ -95,7 +95,7 @@ class Settings:
     cn_nemoml_cycle_method: str = "enoi"  # cycle handler: "enoi" or "4dvarnet"
     cn_nemoml_enoi_ens: str = ""          # EnOI: ensemble file of background-error anomalies
     rn_nemoml_rdt: float = 0.0            # set by the host: rn_Dt (s)
-    nn_nemoml_iaufn: int = 0              # set by the host: &nam_asminc nn_iaufn (0 flat, 1 hat)
+    nn_nemoml_iaufn: int = 0              # cycled IAU weights (0 flat, 1 hat), as nn_iaufn
     nn_nemoml_it000: int = 1              # set by the host: nit000, first step of the run
     nn_nemoml_itend: int = 0              # set by the host: nitend, last step of the run
 
