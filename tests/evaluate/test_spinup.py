@@ -12,6 +12,7 @@ import pytest
 
 from nemoml.cli import main
 from nemoml.evaluate.spinup import Diagnostics, annual_means, equilibrium, years_to_stay
+from nemoml.evaluate.spinup_report import years_saved
 from nemoml.grid import Grid, NemoFileError
 from nemoml.io import State, read_restart, split_ranks, write_restart
 from nemoml.io.samples import gyre
@@ -101,8 +102,11 @@ def _restart_run(tmp_path, grid, years=5, warming=0.01):
 def test_restart_run_drift_and_per_rank_join(tmp_path, capsys, grid):
     run, base = _restart_run(tmp_path, grid)
     assert len(list(run.glob("*_restart_000?.nc"))) == 4
+    # the generated initial state the plugin writes beside (cn_nemoml_rstout): no model time
+    write_restart(run / "generated_state.nc", base, grid)
     out = _report(capsys, run)["runs"]["run"]
     assert out["kind"] == "restarts" and out["annual_mean"] == "mean"
+    assert out["skipped"] == ["generated_state.nc"] and out["n_states"] == 5
     rows = out["years"]
     assert [r["year"] for r in rows] == [1, 2, 3, 4, 5]
     # every year (year 3 joined from its ranks) is 0.01 degC warmer than the one before
@@ -128,6 +132,26 @@ def test_two_runs_side_by_side_with_figure(tmp_path, capsys, grid):
     assert png.stat().st_size > 10_000
     out = _report(capsys, f"steady={run}", "--mesh-mask", gyre("mesh_mask.nc"))
     assert out["runs"]["steady"]["years_to_drift_band"] == 2  # no drift from the first change
+
+
+def test_years_saved_against_the_run_from_rest(tmp_path, capsys, grid):
+    """A run drifting 0.4e-3 degC/yr from its second year saves the years the run from rest
+    needs to stay below that drift; the run from rest itself is not compared."""
+    rest = {"years_to_ke": 6, "years": [{"year": y, "drift": d} for y, d in
+                                        enumerate([None, 50.0, 10.0, 0.3, 2.0, 0.39, 0.3], 1)]}
+    run = {"years_to_ke": 1, "years": [{"year": y, "drift": d} for y, d in
+                                       enumerate([None, -0.4, 0.1], 1)]}
+    assert years_saved(run, rest) == {"drift_level": 0.4, "from_rest_year": 6,
+                                      "years_saved_drift": 4, "years_saved_ke": 5}
+    steady, _ = _restart_run(tmp_path, grid, warming=0.0)
+    out = _report(capsys, f"warming={gyre('gyre_states_sample.nc')}", f"steady={steady}",
+                  "--mesh-mask", gyre("mesh_mask.nc"), "--annual", "mean",
+                  "--from-rest", "warming")
+    assert out["from_rest"] == "warming" and "versus_from_rest" not in out["runs"]["warming"]
+    assert out["runs"]["steady"]["versus_from_rest"]["drift_level"] == pytest.approx(0.0)
+    with pytest.raises(ValueError, match="from-rest run 'nope'"):
+        main(["spinup-report", str(steady), "--mesh-mask", str(gyre("mesh_mask.nc")),
+              "--from-rest", "nope"])
 
 
 def test_bad_runs_name_the_file(tmp_path, grid):

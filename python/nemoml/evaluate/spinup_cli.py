@@ -19,6 +19,8 @@ def register_spinup(sub: argparse._SubParsersAction) -> None:
                    help="the model's own equation of state (box and density metrics)")
     p.add_argument("--reference", default=None, metavar="NAME",
                    help="run whose last year is the RMS and KE reference (default: the first)")
+    p.add_argument("--from-rest", default=None, metavar="NAME",
+                   help="run started from rest: the others get the spin-up years they save")
     p.add_argument("--band", type=float, default=0.5e-3,
                    help="drift band on abs(dT), degC per year (default 0.5e-3)")
     p.add_argument("--ke-tolerance", type=float, default=0.05,
@@ -58,7 +60,7 @@ def _spinup_report(args) -> int:
         diagnose = Diagnostics(grid, card)
         runs.append(read_run(name, path, diagnose, grid, mesh, args.days_per_year))
     summary = summarise(runs, diagnose.vol, args.reference, args.band, args.ke_tolerance,
-                        args.annual)
+                        args.annual, args.from_rest)
     if args.plot:
         summary["figure"] = str(figure(summary, args.plot))
     if args.json:

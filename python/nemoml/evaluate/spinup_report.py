@@ -14,6 +14,7 @@ from nemoml.evaluate.spinup import (
     annual_means,
     equilibrium,
     rms_distance,
+    years_to_stay,
 )
 from nemoml.evaluate.spinup_runs import RunData
 
@@ -25,11 +26,12 @@ COLUMNS = (("T_mean", "T", ".4f"), ("drift", "dT (1e-3/yr)", "+.2f"), ("S_mean",
 
 def summarise(runs: list[RunData], vol: np.ndarray, reference: str | None = None,
               band: float = DRIFT_BAND, ke_tol: float = KE_TOLERANCE,
-              method: str = "auto") -> dict:
+              method: str = "auto", from_rest: str | None = None) -> dict:
     """The per-year quantities of every run and its years to equilibrium.
 
     The reference is a run's last model year (``reference`` names the run, default the first):
-    its annual-mean T field is the RMS target, its KE the KE target.
+    its annual-mean T field is the RMS target, its KE the KE target. ``from_rest`` names the
+    run started from rest: every other run gets the spin-up years it saves (``years_saved``).
     """
     annual = {r.name: annual_means(r.times, r.per_state, r.days_per_year, method) for r in runs}
     for r in runs:
@@ -48,7 +50,32 @@ def summarise(runs: list[RunData], vol: np.ndarray, reference: str | None = None
         eq = equilibrium(a, ke_ref, band, ke_tol)
         rms = np.array([rms_distance(vol, a.fields[int(y)]["T"], ref_field) for y in a.years])
         out["runs"][r.name] = _run_entry(r, a, eq, rms)
+    if from_rest is not None:
+        if from_rest not in out["runs"]:
+            raise ValueError(f"from-rest run {from_rest!r} is not among {list(annual)}")
+        out["from_rest"] = from_rest
+        for name, entry in out["runs"].items():
+            if name != from_rest:
+                entry["versus_from_rest"] = years_saved(entry, out["runs"][from_rest])
     return out
+
+
+def years_saved(run: dict, rest: dict) -> dict:
+    """Spin-up years a run saves against the run from rest: the largest drift the run shows
+    from its second year on (its first measurable drift) and the year from which the run
+    from rest stays below that drift; the same for KE (years to the KE band)."""
+    drifts = [abs(r["drift"]) for r in run["years"] if r["drift"] is not None]
+    if not drifts:
+        return {"drift_level": None, "from_rest_year": None, "years_saved_drift": None,
+                "years_saved_ke": None}
+    level = max(drifts)
+    rows = [r for r in rest["years"] if r["drift"] is not None]
+    year = years_to_stay([r["year"] for r in rows], [abs(r["drift"]) <= level for r in rows])
+    first = next(r["year"] for r in run["years"] if r["drift"] is not None)
+    ke_run, ke_rest = run["years_to_ke"], rest["years_to_ke"]
+    return {"drift_level": level, "from_rest_year": year,
+            "years_saved_drift": None if year is None else year - first,
+            "years_saved_ke": None if ke_run is None or ke_rest is None else ke_rest - ke_run}
 
 
 def _run_entry(r: RunData, a: Annual, eq: dict, rms: np.ndarray) -> dict:
@@ -61,7 +88,7 @@ def _run_entry(r: RunData, a: Annual, eq: dict, rms: np.ndarray) -> dict:
         rows.append(row)
     return {"source": r.source, "kind": r.kind, "mesh_mask": r.mesh, "n_states": len(r.times),
             "annual_mean": a.method, "years_to_drift_band": eq["years_to_drift_band"],
-            "years_to_ke": eq["years_to_ke"], "years": rows}
+            "years_to_ke": eq["years_to_ke"], "skipped": list(r.skipped), "years": rows}
 
 
 def _num(x) -> float | None:
@@ -80,6 +107,17 @@ def table(summary: dict) -> str:
     for name, r in runs.items():
         lines.append(f"| {name} | {r['n_states']} | {r['annual_mean']} | "
                      f"{_reached(r['years_to_drift_band'])} | {_reached(r['years_to_ke'])} |")
+    if "from_rest" in summary:
+        lines += ["", f"| run | max abs(dT) from year 2 (1e-3 degC/yr) | {summary['from_rest']} "
+                  "stays below it from year | spin-up years saved (drift) | (KE) |",
+                  "|---|---|---|---|---|"]
+        for name, r in runs.items():
+            v = r.get("versus_from_rest")
+            if v is not None:
+                lines.append(f"| {name} | {_cell(v['drift_level'], '.2f')} | "
+                             f"{_reached(v['from_rest_year'])} | "
+                             f"{_cell(v['years_saved_drift'], 'd')} | "
+                             f"{_cell(v['years_saved_ke'], 'd')} |")
     head = ["year"] + [f"{name} {h}" if len(runs) > 1 else h for name in runs
                        for _, h, _ in COLUMNS]
     lines += ["", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]

@@ -34,6 +34,7 @@ class RunData:
     per_state: dict
     year_fields: dict
     mesh: str
+    skipped: tuple[str, ...] = ()
 
 
 def find_mesh_mask(run: Path, given: str | None) -> Path:
@@ -120,8 +121,9 @@ def read_run(name: str, path, diagnose, grid: Grid, mesh: Path,
 
     path = Path(path)
     kind, files = locate(path)
+    skipped: tuple[str, ...] = ()
     if kind == "restarts":
-        fields, times = _read_restarts(files, grid)
+        fields, times, skipped = _read_restarts(files, grid)
         calendar = "360_day" if _looks_360(times) else "noleap"
     else:
         fields, times, calendar = _read_collection(files, grid, rebase=kind == "outputs")
@@ -136,7 +138,7 @@ def read_run(name: str, path, diagnose, grid: Grid, mesh: Path,
     per = {k: np.concatenate(v) for k, v in per_state.items()}
     dpy = dpy or days_per_year(calendar)
     return RunData(name, str(path), kind, times, dpy, per, year_fields(times, fields, dpy),
-                   str(mesh))
+                   str(mesh), skipped)
 
 
 def _looks_360(times: np.ndarray) -> bool:
@@ -145,17 +147,27 @@ def _looks_360(times: np.ndarray) -> bool:
                                             | np.isclose(np.mod(times, 30.0), 30.0)))
 
 
-def _read_restarts(files: list[Path], grid: Grid) -> tuple[dict, np.ndarray]:
+def _read_restarts(files: list[Path], grid: Grid) -> tuple[dict, np.ndarray, tuple[str, ...]]:
+    """The run's restarts in time; also the names of those skipped.
+
+    A restart without a model time (``adatrj``) beside timed ones, such as the generated
+    initial state the plugin writes with ``cn_nemoml_rstout``, is no record of the run's
+    trajectory: it is skipped. A run with no timed restart at all is an error.
+    """
     from nemoml.io import read_restart
 
-    states = []
+    states, skipped = [], []
     for f in files:
         state = read_restart(f, grid)
         if state.time is None:
-            raise NemoFileError(f, "has no model time: cannot place it in a model year", "adatrj")
-        states.append(state)
+            skipped.append(f.name)
+        else:
+            states.append(state)
+    if not states:
+        raise NemoFileError(files[0], "has no model time: cannot place it in a model year",
+                            "adatrj")
     fields = {k: np.stack([getattr(s, k) for s in states]) for k in ("T", "S", "U", "V")}
-    return fields, np.array([s.time for s in states])
+    return fields, np.array([s.time for s in states]), tuple(skipped)
 
 
 def _read_collection(files: list[Path], grid: Grid, rebase: bool,
