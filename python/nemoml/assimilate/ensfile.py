@@ -2,17 +2,17 @@
 
 One layout for the replay host's free run and truth (records are model days; ``time`` in days
 since 0001-01-01, as ``gyre_daily.nc``) and for the EnOI ensemble of background-error anomalies
-(records are members, attribute ``format = "nemoml-ens-1"``). Written atomically (a temporary
-file renamed into place); NaN-free, land 0.
+(records are members, attribute ``format = "nemoml-ens-1"``). Written atomically
+(``grid.atomic_path``: the user's umask, nothing left by a failed write); NaN-free, land 0.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from nemoml.grid import atomic_path
 
 ENS_FORMAT = "nemoml-ens-1"
 _NC = {"T": "thetao", "S": "so", "SSH": "zos"}
@@ -25,27 +25,19 @@ def write_fields(path: str | Path, fields: dict[str, np.ndarray], time: np.ndarr
 
     path = Path(path)
     n, nz, ny, nx = fields["T"].shape
-    fd, tmp = tempfile.mkstemp(suffix=".nc.tmp", dir=path.parent or ".")
-    os.close(fd)
-    try:
-        with netCDF4.Dataset(tmp, "w", format="NETCDF4") as ds:
-            if fmt:
-                ds.format = fmt
-            for name, size in (("time", n), ("z", nz), ("y", ny), ("x", nx)):
-                ds.createDimension(name, size)
-            if time is not None:
-                var = ds.createVariable("time", "f8", ("time",))
-                var.units = "days since 0001-01-01 00:00:00"
-                var[:] = time
-            for v, name in _NC.items():
-                dims = ("time", "y", "x") if v == "SSH" else ("time", "z", "y", "x")
-                var = ds.createVariable(name, dtype, dims, zlib=True, complevel=4)
-                var[:] = fields[v]
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(path) as tmp, netCDF4.Dataset(tmp, "w", format="NETCDF4") as ds:
+        if fmt:
+            ds.format = fmt
+        for name, size in (("time", n), ("z", nz), ("y", ny), ("x", nx)):
+            ds.createDimension(name, size)
+        if time is not None:
+            var = ds.createVariable("time", "f8", ("time",))
+            var.units = "days since 0001-01-01 00:00:00"
+            var[:] = time
+        for v, name in _NC.items():
+            dims = ("time", "y", "x") if v == "SSH" else ("time", "z", "y", "x")
+            var = ds.createVariable(name, dtype, dims, zlib=True, complevel=4)
+            var[:] = fields[v]
     return path
 
 
