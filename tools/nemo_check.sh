@@ -10,6 +10,9 @@
 #                 generator), STEPS steps end normally, ocean.output names the hook
 #   3. eos      : &nameos set to another EOS than the generator's: NEMO stops on every rank with
 #                 the bridge's message
+#   4. cycle    : (GYRE grids, key_asminc) 20 days from 135-01-01 with 10-day windows, EnOI on
+#                 the embedded replay case's observations: the IAU is re-armed after day 10
+#   5. cycle_too_long : a 30-day window in the 20-day run stops every rank with the reason
 # Without CONFIG_DIR it prints "skipped" and exits 0. Exit status: number of failed checks.
 set -u
 cfg=${1:-}
@@ -70,6 +73,29 @@ setnml "$d/namelist_cfg" namnemoml ln_nemoml=.true. ln_nemoml_istate=.true. "cn_
 setnml "$d/namelist_cfg" nameos ln_teos10=.false. ln_eos80=.false. ln_seos=.false. "$other=.true."
 go "$d"; rc=$?; grep -q "but this run's &nameos sets" "$d/ocean.output" 2>/dev/null; found=$?
 check eos_mismatch_stops $([ "$rc" -ne 0 ] && [ "$found" = 0 ] && echo 0 || echo 1) "status $rc, see $d/ocean.output"
+
+if grep -qiE '^\s*nn_GYRE\s*=\s*1\b' "$cfg/EXP00/namelist_cfg"; then   # GYRE at 1 degree: 32 x 22
+  case=$work/cycle_case
+  "$py" -c "import sys; from nemoml.assimilate import replay; replay.build(sys.argv[1], 20, shared=False)" "$case"
+  cyc() {  # cyc NAME WINDOW: 20 days from 135-01-01, cycling with WINDOW-day windows
+    local d; d=$(run "$1")
+    setnml "$d/namelist_cfg" namrun nn_itend=120 nn_stock=120 nn_date0=01350101 nn_leapy=30
+    setnml "$d/namelist_cfg" namnemoml ln_nemoml=.true. "nn_nemoml_cycle=$2" "cn_nemoml_obs='$case/obs.nc'" \
+      "cn_nemoml_enoi_ens='$case/ens.nc'"
+    setnml "$d/namelist_cfg" nam_asminc ln_asmiau=.true. ln_asmdin=.false. ln_trainc=.true. ln_sshinc=.true. \
+      ln_dyninc=.false. nn_itiaustr=1 nn_itiaufin=6
+    echo "$d"
+  }
+  d=$(cyc cycle 10); go "$d"; rc=$?
+  grep -q 'nemoml_asmcycle : increment of the window ending at kt = *60' "$d/ocean.output" 2>/dev/null; found=$?
+  grep -q 'AAAAAAAA' "$d/ocean.output" 2>/dev/null
+  check cycle $((rc + found + $?)) "status $rc, see $d/ocean.output"
+  d=$(cyc cycle_too_long 30); go "$d"; rc=$?
+  grep -q 'longer than the run' "$d/ocean.output" 2>/dev/null; found=$?
+  check cycle_too_long_stops $([ "$rc" -ne 0 ] && [ "$found" = 0 ] && echo 0 || echo 1) "status $rc, see $d/ocean.output"
+else
+  echo "nemo_check: cycle checks skipped (not GYRE at 1 degree, nn_GYRE = 1)"
+fi
 
 echo "nemo_check: $fails check(s) failed; runs kept in $work"
 exit $fails
