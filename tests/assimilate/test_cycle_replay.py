@@ -38,6 +38,9 @@ def test_cycled_error_falls_below_the_free_run(runs):
     assert first["rmse_T_cycled"] == first["rmse_T_free"]  # nothing applied before window 1
     for v in ("T", "S", "SSH"):
         assert last[f"rmse_{v}_cycled"] < 0.5 * last[f"rmse_{v}_free"]
+    # 0.14 here; 0.41 when the background is not completed with the increment IAU is still
+    # applying (the second analysis then corrects the first's error again and overshoots)
+    assert last["rmse_T_cycled"] < 0.25 * last["rmse_T_free"]
     assert last["rmse_T_cycled"] < 0.7 * r.windows[1]["rmse_T_cycled"]  # cycling keeps going
     # each increment re-arms IAU over the next window from kt + 1, weights summing to one
     assert [(kt, n) for kt, n, _ in r.iau] == [(60, 60), (120, 60)]
