@@ -112,14 +112,16 @@ def _files(folder):
     ("obs_outside", "observation(s) dated outside the run"),
     ("window_too_long", "longer than the run"),
     ("solver_window", "works on 10-day windows"),
+    ("missed_sample", "holds 9 state(s), expected 10"),
 ])
 def test_bad_input_stops_every_rank_with_a_message(tmp_path, case, what, message):
     kw = {"obs_outside": dict(days=20), "window_too_long": dict(window=40),
-          "solver_window": dict(window=5, method="4dvarnet")}[what]
+          "solver_window": dict(window=5, method="4dvarnet"),
+          "missed_sample": dict(run={"nn_skip": 66})}[what]
     r = run_replay(case, 2, tmp_path, timeout=300, **kw)
     assert r.returncode != 0
     assert message in "\n".join(r.errors()), r.output[-3000:]
     assert sorted(ln.split(":")[1] for ln in r.errors() if "status" in ln) == \
         [" rank 0", " rank 1"]  # each rank got the nonzero status
-    assert not r.windows and not r.analyses
+    assert len(r.analyses) == (1 if what == "missed_sample" else 0)  # stopped at window 1
     assert _files(tmp_path) == ["namelist_replay_2"]  # nothing written, nothing half-written
