@@ -30,8 +30,9 @@ PROGRAM nemoml_replay
    INTEGER  :: nn_date0 = 1350101, nn_leapy = 30, nn_it000 = 1, nn_itend = 360, nn_iaufn = 1
    REAL(dp) :: rn_Dt = 14400._dp
    LOGICAL  :: ln_every_step = .FALSE.
+   INTEGER  :: nn_skip = -1                       ! tests: a sampling step the host forgets
    NAMELIST/namreplay/ cn_free, cn_truth, nn_date0, nn_leapy, nn_it000, nn_itend, nn_iaufn, rn_Dt, &
-      &                ln_every_step
+      &                ln_every_step, nn_skip
    TYPE(nemoml_grid) :: sgrid
    REAL(dp), ALLOCATABLE, TARGET :: tmask(:,:,:), umask(:,:,:), vmask(:,:,:), gdept_1d(:), gdepw_1d(:), e3t_1d(:)
    REAL(dp), ALLOCATABLE, TARGET :: glamt(:,:), gphit(:,:), e1t(:,:), e2t(:,:)
@@ -114,7 +115,7 @@ PROGRAM nemoml_replay
          zas(:,:,:) = zas(:,:,:) + zwgt(kt-ik0) * sinc(:,:,:)
          zassh(:,:) = zassh(:,:) + zwgt(kt-ik0) * sshinc(:,:)
       ENDIF
-      IF( MOD( kt - nn_it000 + 1, ifreq ) == 0 ) THEN                ! end of a model day: a sample
+      IF( MOD( kt - nn_it000 + 1, ifreq ) == 0 .AND. kt /= nn_skip ) THEN   ! a sample
          irec = ( kt - nn_it000 + 1 ) / ispd
          CALL record( cn_free, irec, zt, zs, zssh )
          CALL record( cn_truth, irec, ztt, zst, zssht )

@@ -38,6 +38,9 @@ def test_cycled_error_falls_below_the_free_run(runs):
     assert first["rmse_T_cycled"] == first["rmse_T_free"]  # nothing applied before window 1
     for v in ("T", "S", "SSH"):
         assert last[f"rmse_{v}_cycled"] < 0.5 * last[f"rmse_{v}_free"]
+    # 0.14 here; 0.41 when the background is not completed with the increment IAU is still
+    # applying (the second analysis then corrects the first's error again and overshoots)
+    assert last["rmse_T_cycled"] < 0.25 * last["rmse_T_free"]
     assert last["rmse_T_cycled"] < 0.7 * r.windows[1]["rmse_T_cycled"]  # cycling keeps going
     # each increment re-arms IAU over the next window from kt + 1, weights summing to one
     assert [(kt, n) for kt, n, _ in r.iau] == [(60, 60), (120, 60)]
@@ -109,14 +112,16 @@ def _files(folder):
     ("obs_outside", "observation(s) dated outside the run"),
     ("window_too_long", "longer than the run"),
     ("solver_window", "works on 10-day windows"),
+    ("missed_sample", "holds 9 state(s), expected 10"),
 ])
 def test_bad_input_stops_every_rank_with_a_message(tmp_path, case, what, message):
     kw = {"obs_outside": dict(days=20), "window_too_long": dict(window=40),
-          "solver_window": dict(window=5, method="4dvarnet")}[what]
+          "solver_window": dict(window=5, method="4dvarnet"),
+          "missed_sample": dict(run={"nn_skip": 66})}[what]
     r = run_replay(case, 2, tmp_path, timeout=300, **kw)
     assert r.returncode != 0
     assert message in "\n".join(r.errors()), r.output[-3000:]
     assert sorted(ln.split(":")[1] for ln in r.errors() if "status" in ln) == \
         [" rank 0", " rank 1"]  # each rank got the nonzero status
-    assert not r.windows and not r.analyses
+    assert len(r.analyses) == (1 if what == "missed_sample" else 0)  # stopped at window 1
     assert _files(tmp_path) == ["namelist_replay_2"]  # nothing written, nothing half-written

@@ -13,9 +13,12 @@ not months later), and the method is loaded:
 - ``4dvarnet``: the 3D 4DVarNet exported by ``nemoml train-da --case gyre`` (``cn_nemoml_da``,
   e.g. the packaged ``data/gyre/4dvarnet3d``): one forward per window on the whole daily
   trajectory; needs daily samples and its own window length (10 days). Cycled, the packaged
-  solver corrects the first two windows well (T 0.78 -> 0.26 degC) and then diverges: once the
-  background is close to the truth its deep S departs far from the training backgrounds (14
-  std on one channel) and the output explodes. A physically impossible increment (beyond
+  solver corrects the first two windows well (T 0.78 -> 0.26 degC) and then diverges. Cause:
+  ``solver3d.StateNet.forward`` divides every iteration's cost gradient by the RMS of the
+  first one; the better the background, the smaller that RMS (2e4 for the free run's window,
+  4e2 once cycled, 2 for the truth itself), so later iterations take steps hundreds of times
+  too large (the truth as background gives |dT| ~ 1e22). A fix needs a per-step or fixed
+  normalisation and retraining. A physically impossible increment (beyond
   ``LIMITS``) stops the run with that message rather than entering NEMO.
 
 Every sample (T, S, SSH, float32) goes to the rolling window (:mod:`rolling`). At a window's

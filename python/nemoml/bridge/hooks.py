@@ -11,7 +11,9 @@ Peak memory on the root, beyond the handler's own work: the gathered inputs and 
 The handler is ``"kind:argument"`` from the settings
 (``Settings.hook_spec``): ``generator`` for ``ln_nemoml_istate``, ``4dvarnet`` for
 ``ln_nemoml_asm``, or ``model:NAME``, which runs a loaded model as ``outputs = model(*inputs)``
-with inputs and outputs in the order the host passed the fields.
+with inputs and outputs in the order the host passed the fields. ``nemoml_cycle`` (see
+:mod:`nemoml.bridge.cycle`) runs the ``cycle`` kind (``nemoml.assimilate.cyclehook``) when
+``nn_nemoml_cycle > 0``.
 """
 
 from __future__ import annotations
