@@ -109,13 +109,16 @@ def _files(folder):
 
 
 @pytest.mark.parametrize("what, message", [
-    ("obs_outside", "observation(s) dated outside the run"),
+    ("obs_outside", "no observation dated in the run"),
     ("window_too_long", "longer than the run"),
     ("solver_window", "works on 10-day windows"),
     ("missed_sample", "holds 9 state(s), expected 10"),
 ])
 def test_bad_input_stops_every_rank_with_a_message(tmp_path, case, what, message):
-    kw = {"obs_outside": dict(days=20), "window_too_long": dict(window=40),
+    if what == "obs_outside":  # every date a year after the run
+        case = replay.build(tmp_path.parent / f"{tmp_path.name}_late", DAYS, shared=False,
+                            obs_filter=lambda o: _shifted(o, 360.0))
+    kw = {"obs_outside": {}, "window_too_long": dict(window=40),
           "solver_window": dict(window=5, method="4dvarnet"),
           "missed_sample": dict(run={"nn_skip": 66})}[what]
     r = run_replay(case, 2, tmp_path, timeout=300, **kw)
@@ -125,3 +128,18 @@ def test_bad_input_stops_every_rank_with_a_message(tmp_path, case, what, message
         [" rank 0", " rank 1"]  # each rank got the nonzero status
     assert len(r.analyses) == (1 if what == "missed_sample" else 0)  # stopped at window 1
     assert _files(tmp_path) == ["namelist_replay_2"]  # nothing written, nothing half-written
+
+
+def _shifted(obs, days: float):
+    from dataclasses import replace
+
+    return replace(obs, time=obs.time + days)
+
+
+def test_observations_beyond_the_run_are_left_out(tmp_path, case):
+    """A file longer than the run (30 days of observations, a 20-day run): the run cycles on
+    the observations it covers and says how many it left out."""
+    r = run_replay(case, 2, tmp_path, timeout=300, days=20)
+    assert r.returncode == 0, r.output[-3000:]
+    assert "observation(s) dated outside the run" in r.output and "left out" in r.output
+    assert len(r.analyses) == 1 and r.analyses[0]["observations"] > 10000

@@ -64,15 +64,22 @@ def _inputs(settings, argument: str):
     return INPUTS
 
 
-def check_obs_dates(obs, clock: Clock, source: str) -> None:
+def check_obs_dates(obs, clock: Clock, source: str):
+    """The observations dated within the run. A file for a longer period (a year of
+    observations, the run one segment of it) is the usual case: the others are left out, with
+    one log line; a file with none in the run is an error."""
     t0, t1 = clock.run_times()
     out = (obs.time < t0) | (obs.time >= t1)
+    span = (f"model days [{t0:g}, {t1:g}) since 0001-01-01 (dates "
+            f"{clock.date(clock.it000 - 1):.6f} to {clock.date(clock.itend):.6f})")
+    if out.all():
+        lo, hi = (float(obs.time.min()), float(obs.time.max())) if len(obs) else (0.0, 0.0)
+        raise ValueError(f"{source}: no observation dated in the run, {span}; the file's "
+                         f"{len(obs)} observation(s) are dated {lo:g} to {hi:g}")
     if out.any():
-        k = int(np.flatnonzero(out)[0])
-        raise ValueError(
-            f"{source}: {int(out.sum())} observation(s) dated outside the run, model days "
-            f"[{t0:g}, {t1:g}) since 0001-01-01 (dates {clock.date(clock.it000 - 1):.6f} to "
-            f"{clock.date(clock.itend):.6f}); first: obs index {k}, time {obs.time[k]:g}")
+        log.info("%s: %d of %d observation(s) dated outside the run (%s): left out", source,
+                 int(out.sum()), len(obs), span)
+    return obs.select(~out)
 
 
 def window_obs(state: CycleState, w: int, source: str):
@@ -135,7 +142,7 @@ def build_state(settings, grid, method: str) -> CycleState:
     clock = settings.clock()
     analyse, known = _method(settings, method, clock, grid)
     obs = read_obs_set(settings.cn_nemoml_obs)
-    check_obs_dates(obs, clock, settings.cn_nemoml_obs)
+    obs = check_obs_dates(obs, clock, settings.cn_nemoml_obs)
     state = CycleState(clock, grid, obs, analyse, known)
     for w in range(clock.n_windows):  # every position, level and variable checked now
         window_obs(state, w, settings.cn_nemoml_obs)
