@@ -50,6 +50,7 @@ MODULE nemoml_nam
    INTEGER           , PUBLIC ::   nn_nemoml_freq       = 0         !: steps between samples (0: daily)
    CHARACTER(len=16) , PUBLIC ::   cn_nemoml_cycle_method = 'enoi' !: 'enoi' or '4dvarnet'
    CHARACTER(len=256), PUBLIC ::   cn_nemoml_enoi_ens   = ''        !: EnOI ensemble file
+   REAL(c_double)    , PUBLIC ::   rn_nemoml_enoi_alpha = 0.1_c_double !: EnOI: B = alpha x ensemble covariance
    INTEGER           , PUBLIC ::   nn_nemoml_iaufn      = 0         !: cycled IAU weights: 0 flat, 1 hat
    !                                          !  (read: NEMO's nn_iaufn is read after the plugin
    !                                          !  starts, and shapes only its first, zero, IAU)
@@ -66,7 +67,7 @@ MODULE nemoml_nam
       &                cn_nemoml_incout, nn_nemoml_threads, cn_nemoml_models, cn_nemoml_istate,  &
       &                cn_nemoml_increments, nn_nemoml_members, nn_nemoml_member,        &
       &                nn_nemoml_cycle, nn_nemoml_freq, cn_nemoml_cycle_method, cn_nemoml_enoi_ens, &
-      &                nn_nemoml_iaufn
+      &                nn_nemoml_iaufn, rn_nemoml_enoi_alpha
 
    !                                          !!* the host's &nameos (NEMO eosbn2), private *
    ! Read here rather than taken from eosbn2, whose S-EOS coefficients are private; defaults are
@@ -115,7 +116,8 @@ CONTAINS
          &  // ckey( 'cn_nemoml_cycle_method', cn_nemoml_cycle_method )                                &
          &  // ckey( 'cn_nemoml_enoi_ens', cn_nemoml_enoi_ens ) // dkey( 'rn_nemoml_rdt', rn_nemoml_rdt ) &
          &  // ikey( 'nn_nemoml_iaufn', nn_nemoml_iaufn ) // ikey( 'nn_nemoml_it000', nn_nemoml_it000 )   &
-         &  // ikey( 'nn_nemoml_itend', nn_nemoml_itend )
+         &  // ikey( 'nn_nemoml_itend', nn_nemoml_itend )                                            &
+         &  // dkey( 'rn_nemoml_enoi_alpha', rn_nemoml_enoi_alpha )
    END FUNCTION nemoml_nam_settings
 
    SUBROUTINE nemoml_nam_eos_read( cdtext, kios )

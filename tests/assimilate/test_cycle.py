@@ -131,6 +131,7 @@ def test_settings_build_the_clock_from_the_host_values():
     assert s.clock().n_windows == 6
     assert Settings.from_text(cycle_settings(nn_nemoml_cycle=0)).hook_spec("nemoml_cycle") == ""
     assert Settings.from_text(cycle_settings(rn_nemoml_rdt=14400)).rn_nemoml_rdt == 14400.0
+    assert s.rn_nemoml_enoi_alpha == 0.1  # B for cycled errors (docs/assimilation.md)
 
 
 @pytest.mark.parametrize("kw, message", [
@@ -142,6 +143,7 @@ def test_settings_build_the_clock_from_the_host_values():
     (dict(rn_nemoml_rdt=0), "must be > 0"),
     (dict(ln_nemoml_asm=".true.", cn_nemoml_da="'solver'"), "both arm asminc"),
     (dict(cn_nemoml_cycle_method="'oi'"), "choose one of"),
+    (dict(rn_nemoml_enoi_alpha="0."), "scaling of EnOI's B must be > 0"),
 ])
 def test_bad_cycle_settings_say_why(kw, message):
     with pytest.raises(ValueError, match=message):

@@ -120,11 +120,12 @@ def _method(s, method: str, clock: Clock, grid):
             return inc
 
         return analyse, tuple(solver.layout.variables)
-    from nemoml.assimilate.enoi import EnOI
+    from nemoml.assimilate.enoi import EnOI, EnOIConfig
     from nemoml.assimilate.ensfile import read_ensemble
 
     _daily(clock, "enoi")
-    enoi = EnOI(grid, read_ensemble(s.cn_nemoml_enoi_ens, grid.shape))
+    enoi = EnOI(grid, read_ensemble(s.cn_nemoml_enoi_ens, grid.shape),
+                EnOIConfig(alpha=s.rn_nemoml_enoi_alpha))
     return enoi.increment, ("T", "S", "SSH")
 
 

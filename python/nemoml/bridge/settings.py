@@ -94,6 +94,7 @@ class Settings:
     nn_nemoml_freq: int = 0               # steps between state samples (0: once a model day)
     cn_nemoml_cycle_method: str = "enoi"  # cycle handler: "enoi" or "4dvarnet"
     cn_nemoml_enoi_ens: str = ""          # EnOI: ensemble file of background-error anomalies
+    rn_nemoml_enoi_alpha: float = 0.1     # EnOI: B = alpha x the ensemble's covariance (cycled)
     rn_nemoml_rdt: float = 0.0            # set by the host: rn_Dt (s)
     nn_nemoml_iaufn: int = 0              # cycled IAU weights (0 flat, 1 hat), as nn_iaufn
     nn_nemoml_it000: int = 1              # set by the host: nit000, first step of the run
@@ -164,6 +165,9 @@ class Settings:
         if self.nn_nemoml_iaufn not in (0, 1):
             raise ValueError(f"nn_nemoml_iaufn = {self.nn_nemoml_iaufn}: NEMO's nn_iaufn is 0 "
                              "(constant) or 1 (triangular hat)")
+        if not self.rn_nemoml_enoi_alpha > 0:
+            raise ValueError(f"rn_nemoml_enoi_alpha = {self.rn_nemoml_enoi_alpha}: the scaling "
+                             "of EnOI's B must be > 0")
         need = {"4dvarnet": ("cn_nemoml_da", self.cn_nemoml_da),
                 "enoi": ("cn_nemoml_enoi_ens", self.cn_nemoml_enoi_ens)}
         key, value = need[self.cn_nemoml_cycle_method]
