@@ -105,3 +105,18 @@ def test_the_module_asminc_uses_cannot_close_a_dependency_cycle():
     src = (package_subdir("nemo_patches") / "MY_SRC" / "nemoml_hooks_asm.F90").read_text()
     used = {m.lower() for m in re.findall(r"^\s*USE\s+(\w+)", src, flags=re.M | re.I)}
     assert used and used <= NOT_ASMINC, used - NOT_ASMINC
+
+
+@requires_mpirun
+@pytest.mark.mpi
+@pytest.mark.parametrize("keys, switches, message", [
+    ([], "TTT", "nn_nemoml_cycle > 0 needs NEMO built with key_asminc"),
+    (["-Dkey_asminc"], "TTF", "set ln_trainc = .true. and ln_sshinc = .true."),
+], ids=["no-key_asminc", "ln_sshinc-off"])
+def test_cycling_refuses_a_build_or_nam_asminc_that_drops_it(tmp_path, models, keys, switches,
+                                                              message):
+    """The first cycled step stops every rank when NEMO lacks key_asminc or &nam_asminc would
+    drop the analysis' increments (before the bridge is called)."""
+    r = _run(_driver(tmp_path, ["-Dkey_RK3", *keys]), models, "ln_eos80", switches, "cycle")
+    assert r.returncode != 0 and "CTL_STOP nemoml_asmcycle: " in r.stdout, r.stdout + r.stderr
+    assert message in r.stdout.replace("\n", " ") and "cycle_checks_passed" not in r.stdout

@@ -2,8 +2,10 @@ PROGRAM hooks_driver
    !! NEMO's call order on one rank through the real plugin: hooks_init, an RK3 restart with a
    !! test istate model (T+1, S-1, -U, 2V, SSH+0.5), hooks_barotropic, then the increments of a
    !! test model (0.5 T, -0.25 S, V, U, 2 SSH) with &nam_asminc's switches; prints CHECK lines.
-   !! usage: hooks_driver MODELDIR EOS [SWITCHES]   (EOS: the &nameos flag set, e.g. ln_eos80;
-   !!        SWITCHES: ln_trainc ln_dyninc ln_sshinc as three T/F letters, default TTT)
+   !! usage: hooks_driver MODELDIR EOS [SWITCHES [cycle]]   (EOS: the &nameos flag set, e.g.
+   !!        ln_eos80; SWITCHES: ln_trainc ln_dyninc ln_sshinc as three T/F letters, default TTT;
+   !!        cycle: then one step of nemoml_asmcycle with nn_nemoml_cycle = 10 and those switches,
+   !!        whose build and &nam_asminc checks come before any call to the bridge)
    USE mpi
    USE par_kind
    USE oce
@@ -12,13 +14,16 @@ PROGRAM hooks_driver
    USE lib_mpp
    USE nemoml_hooks
    USE nemoml_hooks_asm
+   USE nemoml_asmcycle
+   USE nemoml_nam, ONLY : nn_nemoml_cycle
+   USE asminc, ONLY : ln_trainc, ln_sshinc
 #if defined key_RK3
    USE dynspg_ts, ONLY : ll_cold_start
 #endif
    IMPLICIT NONE
    INTEGER, PARAMETER ::   Kbb = 1, Kmm = 2, Kaa = 3
    INTEGER ::   ierr
-   CHARACTER(len=512) ::   cldir, cleos, clsw
+   CHARACTER(len=512) ::   cldir, cleos, clsw, clcyc
    REAL(wp), ALLOCATABLE, DIMENSION(:,:,:) ::   zt_inc, zs_inc, zu_inc, zv_inc
    REAL(wp), ALLOCATABLE, DIMENSION(:,:)   ::   zssh_inc
    CALL mpi_init( ierr )
@@ -26,6 +31,8 @@ PROGRAM hooks_driver
    CALL GET_COMMAND_ARGUMENT( 1, cldir )   ;   CALL GET_COMMAND_ARGUMENT( 2, cleos )
    clsw = 'TTT'
    IF( COMMAND_ARGUMENT_COUNT() > 2 )   CALL GET_COMMAND_ARGUMENT( 3, clsw )
+   clcyc = ''
+   IF( COMMAND_ARGUMENT_COUNT() > 3 )   CALL GET_COMMAND_ARGUMENT( 4, clcyc )
    nn_hls = 1   ;   jpi = 8   ;   jpj = 7   ;   jpk = 3   ;   jpkm1 = jpk - 1
    Ni0glo = jpi - 2*nn_hls   ;   Nj0glo = jpj - 2*nn_hls   ;   nimpp = 1   ;   njmpp = 1
    Nis0 = 1 + nn_hls   ;   Nie0 = jpi - nn_hls   ;   Njs0 = 1 + nn_hls   ;   Nje0 = jpj - nn_hls
@@ -69,9 +76,18 @@ PROGRAM hooks_driver
 #endif
    ALLOCATE( zt_inc(jpi,jpj,jpk), zs_inc(jpi,jpj,jpk), zu_inc(jpi,jpj,jpk), zv_inc(jpi,jpj,jpk),  &
       &      zssh_inc(jpi,jpj) )
-   CALL nemoml_hooks_increments( Kbb, Kmm, zt_inc, zs_inc, zu_inc, zv_inc, zssh_inc,            &
-      &                          clsw(1:1) == 'T', clsw(2:2) == 'T', clsw(3:3) == 'T' )
+   IF( TRIM(clcyc) == 'cycle' ) THEN   ! the switches are for the cycled step
+      CALL nemoml_hooks_increments( Kbb, Kmm, zt_inc, zs_inc, zu_inc, zv_inc, zssh_inc )
+   ELSE
+      CALL nemoml_hooks_increments( Kbb, Kmm, zt_inc, zs_inc, zu_inc, zv_inc, zssh_inc,         &
+         &                          clsw(1:1) == 'T', clsw(2:2) == 'T', clsw(3:3) == 'T' )
+   ENDIF
    CALL check( 'increments_t', ABS( zt_inc(Nis0,Njs0,1) - 5.5_wp ) < 1.e-12_wp )
+   IF( TRIM(clcyc) == 'cycle' ) THEN
+      nn_nemoml_cycle = 10   ;   ln_trainc = clsw(1:1) == 'T'   ;   ln_sshinc = clsw(3:3) == 'T'
+      CALL nemoml_asmcycle_step( 1, Kbb )
+      CALL check( 'cycle_checks_passed', .TRUE. )
+   ENDIF
    CALL nemoml_hooks_finalize
    CALL mpi_finalize( ierr )
 CONTAINS
