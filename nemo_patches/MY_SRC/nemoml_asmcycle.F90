@@ -26,6 +26,7 @@ MODULE nemoml_asmcycle
    USE asminc  , ONLY : lk_asminc, ln_asmiau, ln_asmdin, ln_trainc, ln_sshinc, ln_dyninc,   &
       &                 t_bkginc, s_bkginc, u_bkginc, v_bkginc, ssh_bkginc, wgtiau
    USE nemoml         ! nemoml's Fortran API
+   USE nemoml_hooks_asm, ONLY : nemoml_asm_fields
    USE nemoml_nam     ! &namnemoml
 
    IMPLICIT NONE
@@ -51,16 +52,7 @@ CONTAINS
       IF( nn_nemoml_cycle <= 0 )   RETURN
       IF( .NOT. l_checked )   CALL asmcycle_check
       CALL asmcycle_alloc
-      CALL nemoml_cycle( kt, [ nemoml_field_of( 'tn'        , ts(:,:,:,jp_tem,Kmm), 'T', nemoml_in  ), &
-         &                     nemoml_field_of( 'sn'        , ts(:,:,:,jp_sal,Kmm), 'T', nemoml_in  ), &
-         &                     nemoml_field_of( 'un'        , uu(:,:,:,Kmm)       , 'U', nemoml_in  ), &
-         &                     nemoml_field_of( 'vn'        , vv(:,:,:,Kmm)       , 'V', nemoml_in  ), &
-         &                     nemoml_field_of( 'sshn'      , ssh(:,:,Kmm)        , 'T', nemoml_in  ), &
-         &                     nemoml_field_of( 't_bkginc'  , t_bkginc            , 'T', nemoml_out ), &
-         &                     nemoml_field_of( 's_bkginc'  , s_bkginc            , 'T', nemoml_out ), &
-         &                     nemoml_field_of( 'u_bkginc'  , u_bkginc            , 'U', nemoml_out ), &
-         &                     nemoml_field_of( 'v_bkginc'  , v_bkginc            , 'V', nemoml_out ), &
-         &                     nemoml_field_of( 'ssh_bkginc', ssh_bkginc          , 'T', nemoml_out ) ], &
+      CALL nemoml_cycle( kt, nemoml_asm_fields( Kmm, t_bkginc, s_bkginc, u_bkginc, v_bkginc, ssh_bkginc ),   &
          &               iiau, istat )
       IF( istat /= 0 )   CALL ctl_stop( 'STOP', 'nemoml_asmcycle_step: '//nemoml_error() )
       IF( iiau <= 0 )   RETURN

@@ -21,6 +21,7 @@ MODULE nemoml_hooks_asm
    PRIVATE
 
    PUBLIC   nemoml_hooks_increments  ! called by asminc.F90
+   PUBLIC   nemoml_asm_fields        ! used by nemoml_asmcycle
    PUBLIC   ln_nemoml_asm            ! used by asminc.F90
    !!----------------------------------------------------------------------
 CONTAINS
@@ -47,17 +48,8 @@ CONTAINS
          RETURN
       ENDIF
       IF(lwp) WRITE(numout,*) 'nemoml_hooks_increments : 4DVarNet increments (', TRIM(cn_nemoml_da), ')'
-      CALL nemoml_increments( nit000 - 1,                                                         &
-         &   [ nemoml_field_of( 'tn'        , ts(:,:,:,jp_tem,Kmm), 'T', nemoml_in  ),                &
-         &     nemoml_field_of( 'sn'        , ts(:,:,:,jp_sal,Kmm), 'T', nemoml_in  ),                &
-         &     nemoml_field_of( 'un'        , uu(:,:,:,Kmm)       , 'U', nemoml_in  ),                &
-         &     nemoml_field_of( 'vn'        , vv(:,:,:,Kmm)       , 'V', nemoml_in  ),                &
-         &     nemoml_field_of( 'sshn'      , ssh(:,:,Kmm)        , 'T', nemoml_in  ),                &
-         &     nemoml_field_of( 't_bkginc'  , pt_inc              , 'T', nemoml_out ),                &
-         &     nemoml_field_of( 's_bkginc'  , ps_inc              , 'T', nemoml_out ),                &
-         &     nemoml_field_of( 'u_bkginc'  , pu_inc              , 'U', nemoml_out ),                &
-         &     nemoml_field_of( 'v_bkginc'  , pv_inc              , 'V', nemoml_out ),                &
-         &     nemoml_field_of( 'ssh_bkginc', pssh_inc            , 'T', nemoml_out ) ], istat )
+      CALL nemoml_increments( nit000 - 1, nemoml_asm_fields( Kmm, pt_inc, ps_inc, pu_inc, pv_inc, pssh_inc ),  &
+         &                    istat )
       IF( istat /= 0 )   CALL ctl_stop( 'STOP', 'nemoml_hooks_increments: '//nemoml_error() )
       CALL lbc_lnk( 'nemoml_hooks', pt_inc, 'T', 1._wp, ps_inc, 'T', 1._wp, pu_inc, 'U', -1._wp, pv_inc, 'V', -1._wp )
       CALL lbc_lnk( 'nemoml_hooks', pssh_inc, 'T', 1._wp )
@@ -66,6 +58,29 @@ CONTAINS
       IF( PRESENT( ld_sshinc ) )   CALL hooks_applied( 'SSH' , RESHAPE( pssh_inc, [ SIZE(pssh_inc,1),   &
          &                                             SIZE(pssh_inc,2), 1 ] ), ld_sshinc, 'ln_sshinc' )
    END SUBROUTINE nemoml_hooks_increments
+
+
+   FUNCTION nemoml_asm_fields( Kmm, pt_inc, ps_inc, pu_inc, pv_inc, pssh_inc ) RESULT( sfields )
+      !!----------------------------------------------------------------------
+      !! ** Purpose :   the fields of an analysis call: the state of time level Kmm in, the
+      !!                increment arrays out (zero-copy descriptors, valid while they live)
+      !!----------------------------------------------------------------------
+      INTEGER                           , INTENT(in   ) ::   Kmm                 ! time level
+      REAL(wp), DIMENSION(:,:,:), TARGET, INTENT(inout) ::   pt_inc, ps_inc, pu_inc, pv_inc
+      REAL(wp), DIMENSION(:,:)  , TARGET, INTENT(inout) ::   pssh_inc
+      TYPE(nemoml_field)                                ::   sfields(10)
+      !!----------------------------------------------------------------------
+      sfields = [ nemoml_field_of( 'tn'        , ts(:,:,:,jp_tem,Kmm), 'T', nemoml_in  ),   &
+         &        nemoml_field_of( 'sn'        , ts(:,:,:,jp_sal,Kmm), 'T', nemoml_in  ),   &
+         &        nemoml_field_of( 'un'        , uu(:,:,:,Kmm)       , 'U', nemoml_in  ),   &
+         &        nemoml_field_of( 'vn'        , vv(:,:,:,Kmm)       , 'V', nemoml_in  ),   &
+         &        nemoml_field_of( 'sshn'      , ssh(:,:,Kmm)        , 'T', nemoml_in  ),   &
+         &        nemoml_field_of( 't_bkginc'  , pt_inc              , 'T', nemoml_out ),   &
+         &        nemoml_field_of( 's_bkginc'  , ps_inc              , 'T', nemoml_out ),   &
+         &        nemoml_field_of( 'u_bkginc'  , pu_inc              , 'U', nemoml_out ),   &
+         &        nemoml_field_of( 'v_bkginc'  , pv_inc              , 'V', nemoml_out ),   &
+         &        nemoml_field_of( 'ssh_bkginc', pssh_inc            , 'T', nemoml_out ) ]
+   END FUNCTION nemoml_asm_fields
 
 
    SUBROUTINE hooks_applied( cdvar, pinc, ldon, cdswitch, pinc2 )
