@@ -10,10 +10,11 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from nemoml.generate.constraints import Physics, default_targets
-from nemoml.generate.data import load_states, split_by_time
+from nemoml.generate.data import StateFile, open_states, split_by_time
 from nemoml.generate.density import Density
 from nemoml.generate.export import atomic_write, export
 from nemoml.generate.gridinfo import GridInfo
@@ -25,6 +26,7 @@ from nemoml.grid import Grid
 from nemoml.grid.padding import Boundaries
 
 CHECKPOINT = "checkpoint.pt"
+BATCH_STATES = 8  # states read, encoded or put through the constraints' physics at a time
 log = logging.getLogger("nemoml.generate")
 
 
@@ -61,18 +63,42 @@ class TrainConfig:
 
 
 def build(cfg: TrainConfig):
-    """Grid, layout (fitted on the training split), data tensors and an untrained UNet."""
+    """Grid, layout (fitted on the training split), the encoded states, the number of training
+    states, an untrained UNet and the training split's ``StateFile``.
+
+    The database is read ``BATCH_STATES`` states at a time into one float32 (n, C, H, W)
+    tensor, the training states first: no float64 copy of the database is ever whole in memory.
+    """
     grid = GridInfo.from_mesh_mask(cfg.mesh_mask)
-    states = load_states(cfg.database, cfg.variables, nz=grid.shape[0],
+    states = open_states(cfg.database, cfg.variables, nz=grid.shape[0],
                          min_year=cfg.min_year, max_year=cfg.max_year)
     train_set, val_set = split_by_time(states, cfg.val_fraction)
     layout = Layout(grid, cfg.variables, cfg.levels, multiple=2 ** (len(cfg.mults) - 1))
-    layout.fit(train_set.fields)
-    x_train = layout.encode(train_set.fields, f"{cfg.database} (training split)")
-    x_val = layout.encode(val_set.fields, f"{cfg.database} (validation split)")
+    # batches in the file's dtype: float64 files are normalised before rounding to float32
+    layout.fit(fields for _, fields in train_set.batches(BATCH_STATES, None))
+    x = np.zeros((len(states), layout.channels, layout.height, layout.width), np.float32)
+    n = len(train_set)
+    for part, rows, name in ((train_set, slice(0, n), "training"),
+                             (val_set, slice(n, None), "validation")):
+        out = x[rows]
+        for start, fields in part.batches(BATCH_STATES, None):
+            where = f"{cfg.database} ({name} split, from state {start})"
+            out[start: start + BATCH_STATES] = layout.encode(fields, where).numpy()
+    x = torch.from_numpy(x)
     net = UNet(layout.channels, cfg.base, tuple(cfg.mults), cfg.blocks,
                bounds=_boundaries(cfg.mesh_mask, layout))
-    return grid, layout, x_train, x_val, net, train_set
+    return grid, layout, x, n, net, train_set
+
+
+def targets_by_batches(physics: Physics, x: torch.Tensor) -> dict:
+    """``default_targets`` (means over the states) accumulated ``BATCH_STATES`` at a time."""
+    total = None
+    for chunk in x.split(BATCH_STATES):
+        part = default_targets(physics, chunk)
+        w = chunk.shape[0] / x.shape[0]
+        total = {k: [w * a for a in v] for k, v in part.items()} if total is None else \
+            {k: [t + w * a for t, a in zip(total[k], v, strict=True)] for k, v in part.items()}
+    return total
 
 
 def _boundaries(mesh_mask, layout: Layout) -> Boundaries:
@@ -86,10 +112,12 @@ def _boundaries(mesh_mask, layout: Layout) -> Boundaries:
     return bounds
 
 
-def _reference_card(grid, density, fields) -> dict:
-    """Report-card means of the training states, kept with the model for comparisons."""
+def _reference_card(grid, density, states: StateFile) -> dict:
+    """Report-card means of the training states (read again, in the file's dtype), kept with
+    the model for comparisons."""
     from nemoml.evaluate.physics import ReportCard
 
+    fields = states.read(dtype=None)
     summary = ReportCard(grid, density, fields).evaluate("data", fields).summary()
     return {k: v["mean"] if isinstance(v, dict) else v for k, v in summary.items()}
 
@@ -131,7 +159,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     out = Path(cfg.out)
-    grid, layout, x_train, x_val, net, train_set = build(cfg)
+    grid, layout, states, n_train, net, train_set = build(cfg)
+    x_train, x_val = states[:n_train], states[n_train:]
     mask = layout.mask_tensor()
     sched = Schedule(cfg.n_train)
     device = resolve_device(cfg.device)
@@ -195,13 +224,12 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     density = Density(cfg.eos, cfg.eos_params)
     # Targets are the database's profile: the validation states are part of it, and the deep
     # ocean drifts, so a training-split mean would leave a floor under every C1 residual.
-    database = torch.cat([x_train, x_val])
-    targets = default_targets(Physics(layout, density), database)
-    start = GaussianStart.fit(database, mask, sched.snr(sched.t_start))
+    targets = targets_by_batches(Physics(layout, density), states)
+    start = GaussianStart.fit(states, mask, sched.snr(sched.t_start))
     model_config = {"base": cfg.base, "mults": list(cfg.mults), "blocks": cfg.blocks,
                     "parameters": n_params, "clip": cfg.clip,
                     "bounds": asdict(_boundaries(cfg.mesh_mask, layout))}
-    extra = {"reference": _reference_card(grid, density, train_set.fields),
+    extra = {"reference": _reference_card(grid, density, train_set),
              "training": {"config": {k: v for k, v in asdict(cfg).items()},
                           "history": history, "n_train_states": int(x_train.shape[0]),
                           "n_val_states": int(x_val.shape[0]),
