@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from nemoml.generate import distributed
 from nemoml.generate.constraints import Physics, default_targets
 from nemoml.generate.data import StateFile, open_states, split_by_time
 from nemoml.generate.density import Density
@@ -59,6 +60,7 @@ class TrainConfig:
     ckpt_every: int = 500
     threads: int | None = None
     device: str = "cpu"  # "cpu", "cuda", "cuda:N" or "auto"; noise and batches drawn on the CPU
+    ddp: bool = False  # data-parallel over the MPI ranks (``distributed``)
     pt2: bool = True
 
 
@@ -85,8 +87,10 @@ def build(cfg: TrainConfig):
             where = f"{cfg.database} ({name} split, from state {start})"
             out[start: start + BATCH_STATES] = layout.encode(fields, where).numpy()
     x = torch.from_numpy(x)
-    net = UNet(layout.channels, cfg.base, tuple(cfg.mults), cfg.blocks,
-               bounds=_boundaries(cfg.mesh_mask, layout))
+    with torch.random.fork_rng(devices=[]):  # the same initial weights for the same seed
+        torch.manual_seed(cfg.seed)
+        net = UNet(layout.channels, cfg.base, tuple(cfg.mults), cfg.blocks,
+                   bounds=_boundaries(cfg.mesh_mask, layout))
     return grid, layout, x, n, net, train_set
 
 
@@ -122,10 +126,15 @@ def _reference_card(grid, density, states: StateFile) -> dict:
     return {k: v["mean"] if isinstance(v, dict) else v for k, v in summary.items()}
 
 
-def _loss(net, sched: Schedule, x0, mask, gen, device="cpu") -> torch.Tensor:
-    """Steps and noise drawn on the CPU (the same on every device), the network on ``device``."""
+def _loss(net, sched: Schedule, x0, mask, gen, device="cpu", part=slice(None)) -> torch.Tensor:
+    """Steps and noise drawn on the CPU (the same on every device), the network on ``device``.
+
+    ``part``: the rows of the batch this rank computes (``--ddp``); steps and noise are drawn
+    for the whole batch, so every rank's generator stays in step with the others.
+    """
     t = torch.randint(0, sched.n_train, (x0.shape[0],), generator=gen)
     eps = torch.randn(x0.shape, generator=gen) * mask
+    x0, t, eps = x0[part], t[part], eps[part]
     x_t, eps, t, m = (a.to(device) for a in (sched.add_noise(x0, eps, t), eps, t, mask))
     pred = net(x_t, t, m)
     return ((pred - eps) ** 2 * m).sum() / (mask.sum() * x0.shape[0])
@@ -158,12 +167,22 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     """
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
+    ranks = distributed.start(cfg.device) if cfg.ddp else None
+    try:
+        return _train(cfg, resume, progress, ranks or distributed.Ranks())
+    finally:
+        if ranks is not None:
+            ranks.close()
+
+
+def _train(cfg: TrainConfig, resume: bool, progress: bool, ranks) -> dict:
     out = Path(cfg.out)
     grid, layout, states, n_train, net, train_set = build(cfg)
     x_train, x_val = states[:n_train], states[n_train:]
     mask = layout.mask_tensor()
     sched = Schedule(cfg.n_train)
-    device = resolve_device(cfg.device)
+    device = ranks.device if cfg.ddp else resolve_device(cfg.device)
+    part = ranks.part(cfg.batch)
     net = net.to(device)
     ema = copy.deepcopy(net).requires_grad_(False)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=1e-4)
@@ -184,8 +203,9 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         step, history = state["step"], state["history"]
         before = state.get("seconds", 0.0)
     n_params = sum(p.numel() for p in net.parameters())
+    model = ranks.wrap(net)  # gradients averaged over the ranks
     bar = None
-    if progress:
+    if progress and ranks.root:
         from tqdm import tqdm
 
         bar = tqdm(total=cfg.steps, initial=step, desc="train-generator", unit="step")
@@ -194,11 +214,12 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         for group in opt.param_groups:  # cosine decay, no warm-up
             group["lr"] = cfg.lr * 0.5 * (1 + math.cos(math.pi * step / cfg.steps))
         idx = torch.randint(0, x_train.shape[0], (cfg.batch,), generator=gen)
-        loss = _loss(net, sched, x_train[idx], mask, gen, device)
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"training loss is {loss.item()} at step {step + 1}")
+        loss = _loss(model, sched, x_train[idx], mask, gen, device, part)
         opt.zero_grad(set_to_none=True)
         loss.backward()
+        loss = ranks.mean(loss)  # the global batch's loss, the same on every rank
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"training loss is {loss.item()} at step {step + 1}")
         torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
         opt.step()
         with torch.no_grad():
@@ -213,7 +234,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         if step % cfg.val_every == 0 or step == cfg.steps:
             history.append({"step": step, "train": loss_avg,
                             "val": _val_loss(ema, sched, x_val, mask, cfg.seed, device)})
-        if step % cfg.ckpt_every == 0 or step == cfg.steps:
+        if ranks.root and (step % cfg.ckpt_every == 0 or step == cfg.steps):
             state = {"net": net.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
                      "rng": gen.get_state(), "step": step, "history": history,
                      "seconds": before + time.perf_counter() - t0,
@@ -221,6 +242,12 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
             atomic_write(ckpt, lambda p, s=state: torch.save(s, p))
     if bar is not None:
         bar.close()
+    summary = {"steps": step, "history": history, "parameters": n_params}
+    if cfg.ddp:
+        summary["ddp"] = {"ranks": ranks.world, "rank": ranks.rank,
+                          "max_weight_difference": ranks.max_difference(net)}
+    if not ranks.root:  # rank 0 exports
+        return {"export": str(out / "generator.json"), **summary}
     density = Density(cfg.eos, cfg.eos_params)
     # Targets are the database's profile: the validation states are part of it, and the deep
     # ocean drifts, so a training-split mean would leave a floor under every C1 residual.
@@ -237,4 +264,4 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     meta = export(out, ema.cpu(), layout, density, sched, targets, model_config, extra=extra,
                   pt2=cfg.pt2, start=start)
     atomic_write(out / "history.json", lambda p: Path(p).write_text(json.dumps(history)))
-    return {"export": str(meta), "steps": step, "history": history, "parameters": n_params}
+    return {"export": str(meta), **summary}
