@@ -5,6 +5,7 @@ from __future__ import annotations
 import tracemalloc
 
 import numpy as np
+import pytest
 import torch
 
 from nemoml.generate import train as train_module
@@ -82,3 +83,20 @@ def test_targets_by_batches_equal_the_whole_set(tmp_path):
     whole, batched = default_targets(physics, x), targets_by_batches(physics, x)
     for k in whole:
         np.testing.assert_allclose(batched[k], whole[k], rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.slow
+def test_train_bench_quick(capsys):
+    """``nemoml bench train --quick``: both runs measured, the larger grid resampled from
+    GYRE's mesh and states."""
+    import json
+
+    from nemoml.cli import main
+
+    assert main(["bench", "train", "--json", "--quick"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    for key in ("gyre_peak_rss_gb", "big_peak_rss_gb", "big_peak_rss_gb_before_reference_card",
+                "big_states_gb_float32"):
+        assert out[key] > 0, key
+    assert out["big_grid"] == "64x44x31" and out["big_peak_rss_gb"] < 24
+    assert out["big_peak_rss_gb_before_reference_card"] <= out["big_peak_rss_gb"]

@@ -4,7 +4,8 @@ a grid about 10x GYRE's.
 The larger grid is GYRE's mesh mask and states resampled to 100 x 72 (nearest neighbour, 31
 levels: 10.2x GYRE's horizontal points), written as float32 netCDF like NEMO's output. Each run
 is its own ``train-generator`` process (a few steps, one thread, no ``.pt2``), its peak
-resident set size read from ``getrusage`` of a wrapper that runs nothing else.
+resident set size read from ``getrusage`` of a wrapper that runs nothing else; the peak before
+the report card of the training states (the run's last step) from the generator's metadata.
 """
 
 from __future__ import annotations
@@ -110,16 +111,20 @@ def run(args) -> dict:
         g = train_peak(db, gyre("mesh_mask.nc"), work / "gyre", steps)
         mesh, states = write_resampled(gyre("mesh_mask.nc"), db, work, big, n)
         b = train_peak(states, mesh, work / "big", steps)
-        with (work / "big" / "generator.json").open() as f:
-            training = json.load(f)["training"]
+        training = {k: json.loads((work / k / "generator.json").read_text())["training"]
+                    for k in ("gyre", "big")}
         result.update({
             "gyre_states": _n_states(db),
             "gyre_peak_rss_gb": g["peak_rss_gb"], "gyre_seconds": g["seconds"],
+            "gyre_peak_rss_gb_before_reference_card":
+                training["gyre"]["peak_rss_gb_before_reference_card"],
             "big_grid": f"{big[1]}x{big[0]}x31", "big_states": n,
             "big_over_gyre_points": round(big[0] * big[1] / (32 * 22), 2),
             "big_states_gb_float32": round(_states_gb(states), 3),
             "big_peak_rss_gb": b["peak_rss_gb"], "big_seconds": b["seconds"],
-            "big_train_states": training["n_train_states"],
+            "big_peak_rss_gb_before_reference_card":
+                training["big"]["peak_rss_gb_before_reference_card"],
+            "big_train_states": training["big"]["n_train_states"],
         })
     return result
 

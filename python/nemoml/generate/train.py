@@ -6,6 +6,7 @@ import copy
 import json
 import logging
 import math
+import resource
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -253,6 +254,8 @@ def _train(cfg: TrainConfig, resume: bool, progress: bool, ranks) -> dict:
     # ocean drifts, so a training-split mean would leave a floor under every C1 residual.
     targets = targets_by_batches(Physics(layout, density), states)
     start = GaussianStart.fit(states, mask, sched.snr(sched.t_start))
+    # peak resident memory of data, training, targets and start, before the report card
+    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # Linux: kB
     model_config = {"base": cfg.base, "mults": list(cfg.mults), "blocks": cfg.blocks,
                     "parameters": n_params, "clip": cfg.clip,
                     "bounds": asdict(_boundaries(cfg.mesh_mask, layout))}
@@ -260,6 +263,7 @@ def _train(cfg: TrainConfig, resume: bool, progress: bool, ranks) -> dict:
              "training": {"config": {k: v for k, v in asdict(cfg).items()},
                           "history": history, "n_train_states": int(x_train.shape[0]),
                           "n_val_states": int(x_val.shape[0]),
+                          "peak_rss_gb_before_reference_card": round(peak_gb, 3),
                           "seconds": before + time.perf_counter() - t0}}
     meta = export(out, ema.cpu(), layout, density, sched, targets, model_config, extra=extra,
                   pt2=cfg.pt2, start=start)
