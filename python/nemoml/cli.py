@@ -16,6 +16,7 @@ BENCHES = {
     "eos": "nemoml.eos.bench",
     "io": "nemoml.io.bench",
     "generate": "nemoml.generate.bench",
+    "train": "nemoml.generate.bench_train",
     "da": "nemoml.assimilate.bench",
     "da3d": "nemoml.assimilate.bench3d",
     "cycle": "nemoml.assimilate.bench_cycle",

@@ -94,12 +94,12 @@ def window_obs(state: CycleState, w: int, source: str):
     return bin_obs(state.obs, state.grid, t0, days, f"{source} (window {w})", state.known), n
 
 
-def _method(s, method: str, clock: Clock, grid):
+def _method(s, method: str, clock: Clock, grid, device: str = "cpu"):
     if method == "4dvarnet":
         from nemoml.assimilate.hook import check_solver_grid
         from nemoml.assimilate.inline3d import load_state_solver
 
-        solver = load_state_solver(s.cn_nemoml_da)
+        solver = load_state_solver(s.cn_nemoml_da, device=device)
         check_solver_grid(solver, grid)
         if clock.window_days != solver.window:
             raise ValueError(f"nn_nemoml_cycle = {clock.window_days} days but the 4DVarNet "
@@ -136,12 +136,13 @@ def _daily(clock: Clock, method: str) -> None:
                          f"got {clock.sample_steps}")
 
 
-def build_state(settings, grid, method: str) -> CycleState:
-    """Clock, observations (checked, binned once) and method of ``settings`` on ``grid``."""
+def build_state(settings, grid, method: str, device: str = "cpu") -> CycleState:
+    """Clock, observations (checked, binned once) and method of ``settings`` on ``grid``
+    (a 4DVarNet solver on ``device``)."""
     from nemoml.assimilate.obsfile import read_obs_set
 
     clock = settings.clock()
-    analyse, known = _method(settings, method, clock, grid)
+    analyse, known = _method(settings, method, clock, grid, device)
     obs = read_obs_set(settings.cn_nemoml_obs)
     obs = check_obs_dates(obs, clock, settings.cn_nemoml_obs)
     state = CycleState(clock, grid, obs, analyse, known)
@@ -156,7 +157,8 @@ def _prepare(session, method: str) -> None:
     from nemoml.assimilate.hook import check_asminc, host_grid
 
     check_asminc(session.settings)
-    session.cache[KEY] = build_state(session.settings, host_grid(session), method)
+    session.cache[KEY] = build_state(session.settings, host_grid(session), method,
+                                     session.registry.device)
 
 
 def advance(state: CycleState, kt: int, sample: dict, settings) -> tuple[int, dict | None]:

@@ -16,6 +16,8 @@ Two solvers are served, told apart by their ``solver.json`` format:
   from the density and SSH increments within days (IAU spreads them over its window).
 - **QG SSH** (``nemoml-4dvarnet-1``, :mod:`inline`): the periodic-box altimetry solver on a
   regular grid (``glamt`` constant along j), persistence background, SSH increment only.
+
+Either solver runs on the root's ``cn_nemoml_device`` (``bridge.device``).
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ def _prepare_3d(session, path: str) -> None:
 
     s = session.settings
     check_asminc(s)
-    solver = load_state_solver(path)
+    solver = load_state_solver(path, device=session.registry.device)
     grid = host_grid(session)
     check_solver_grid(solver, grid)
     obs = read_obs_set(s.cn_nemoml_obs)
@@ -107,7 +109,7 @@ def _prepare(session, argument: str) -> None:
     if is_state_solver(path):
         _prepare_3d(session, path)
         return
-    solver = load_solver(path)
+    solver = load_solver(path, device=session.registry.device)
     ny, nx = (int(n) for n in solver.meta["grid"])
     if (ny, nx) != session.exchange.shape2d:
         raise ValueError(f"solver {solver.source} was trained on a {nx}x{ny} grid, the host "

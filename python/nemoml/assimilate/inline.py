@@ -86,10 +86,12 @@ def export(model: FourDVarNet, meta: dict, out_dir: str | Path) -> dict:
 
 
 class Solver:
-    """A loaded solver with input checks. Call it with numpy or torch windows (metres)."""
+    """A loaded solver with input checks. Call it with numpy or torch windows (metres); it runs
+    on ``device`` (``cn_nemoml_device``), checks on the CPU."""
 
-    def __init__(self, module, meta: dict, source: str):
-        self.module = module
+    def __init__(self, module, meta: dict, source: str, device: str = "cpu"):
+        self.device = str(device)
+        self.module = module.to(self.device)
         self.meta = meta
         self.source = source
 
@@ -125,7 +127,7 @@ class Solver:
         if single:
             b, o, m = b[None], o[None], m[None]
         with torch.no_grad():
-            out = self.module(b, o, m).numpy()
+            out = self.module(*(a.to(self.device) for a in (b, o, m))).cpu().numpy()
         return out[0] if single else out
 
     def increment(self, background, obs, mask) -> np.ndarray:
@@ -135,8 +137,9 @@ class Solver:
         return ana[..., c, :, :] - np.asarray(background, dtype=np.float32)[..., c, :, :]
 
 
-def load_solver(path: str | Path, prefer: str = "ts") -> Solver:
-    """Load an exported solver (its folder or ``solver.json``) or a training checkpoint (.pt).
+def load_solver(path: str | Path, prefer: str = "ts", device: str = "cpu") -> Solver:
+    """Load an exported solver (its folder or ``solver.json``) or a training checkpoint (.pt),
+    to run on ``device``.
 
     ``prefer`` picks "ts" (TorchScript) or "pt2" when both exist.
     """
@@ -149,7 +152,7 @@ def load_solver(path: str | Path, prefer: str = "ts") -> Solver:
         n_t = model.cfg.channels
         meta.update({"window": n_t, "centre_index": n_t // 2, "solver": model.cfg.to_dict()})
         inline = InlineSolver(model, meta["norm"]["mean"], meta["norm"]["std"]).eval()
-        return Solver(inline, meta, str(path))
+        return Solver(inline, meta, str(path), device)
     folder = path.parent if path.suffix == ".json" else path
     info_path = folder / "solver.json"
     if not info_path.is_file():
@@ -160,6 +163,6 @@ def load_solver(path: str | Path, prefer: str = "ts") -> Solver:
     if prefer == "pt2" and meta.get("pt2"):
         module = torch.export.load(str(folder / meta["pt2"])).module()
     else:
-        module = torch.jit.load(str(folder / meta["torchscript"]))
-    return Solver(module, meta, str(folder))
+        module = torch.jit.load(str(folder / meta["torchscript"]), map_location=device)
+    return Solver(module, meta, str(folder), device)
 

@@ -5,7 +5,8 @@
 The exported graph maps normalised (background, obs, weight) tensors of shape
 (batch, n_days * per_day, H, W) to the normalised analysis; :class:`StateSolver` does the
 normalisation with the saved layout, checks its inputs (naming the variable and the index of
-a bad value) and returns physical T, S and SSH.
+a bad value) and returns physical T, S and SSH. The solver runs on its ``device``
+(``cn_nemoml_device``); normalisation and checks stay on the CPU.
 """
 
 from __future__ import annotations
@@ -67,8 +68,9 @@ def export_state_solver(model, ckpt: dict, out_dir: str | Path) -> dict:
 class StateSolver:
     """A loaded 3D solver: physical windows in, physical analysis out, inputs checked."""
 
-    def __init__(self, module, meta: dict, source: str):
-        self.module = module
+    def __init__(self, module, meta: dict, source: str, device: str = "cpu"):
+        self.device = str(device)
+        self.module = module.to(self.device)
         self.meta = meta
         self.source = source
         self.layout = Layout.from_json(meta["layout"], GridInfo.from_json(meta["grid"]))
@@ -117,7 +119,7 @@ class StateSolver:
                                       for v in self.layout.variables}, where)
         y, w = self.codec.encode_obs(binned)
         with torch.no_grad():
-            out = self.module(x0, y, w)
+            out = self.module(*(a.to(self.device) for a in (x0, y, w))).cpu()
         return self.codec.decode(out)
 
     def increment(self, background: dict, binned: Binned, where: str = "input") -> dict:
@@ -132,8 +134,9 @@ class StateSolver:
         return out
 
 
-def load_state_solver(path: str | Path, prefer: str = "ts") -> StateSolver:
-    """Load an exported 3D solver (its folder or ``solver.json``) or a training checkpoint."""
+def load_state_solver(path: str | Path, prefer: str = "ts", device: str = "cpu") -> StateSolver:
+    """Load an exported 3D solver (its folder or ``solver.json``) or a training checkpoint,
+    to run on ``device``."""
     path = Path(path)
     if path.suffix == ".pt":
         from nemoml.assimilate.train3d import load_checkpoint
@@ -142,7 +145,7 @@ def load_state_solver(path: str | Path, prefer: str = "ts") -> StateSolver:
         cfg = model.cfg
         meta = {"format": FORMAT, "window": cfg.n_days, "centre_index": cfg.n_days // 2,
                 "solver": cfg.to_dict(), "layout": ckpt["layout"], "grid": ckpt["grid"]}
-        return StateSolver(model, meta, str(path))
+        return StateSolver(model, meta, str(path), device)
     folder = path.parent if path.suffix == ".json" else path
     info = folder / "solver.json"
     if not info.is_file():
@@ -153,8 +156,8 @@ def load_state_solver(path: str | Path, prefer: str = "ts") -> StateSolver:
     if prefer == "pt2" and meta.get("pt2"):
         module = torch.export.load(str(folder / meta["pt2"])).module()
     else:
-        module = torch.jit.load(str(folder / meta["torchscript"]))
-    return StateSolver(module, meta, str(folder))
+        module = torch.jit.load(str(folder / meta["torchscript"]), map_location=device)
+    return StateSolver(module, meta, str(folder), device)
 
 
 def is_state_solver(path: str | Path) -> bool:

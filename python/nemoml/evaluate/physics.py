@@ -75,7 +75,7 @@ class ReportCard:
         self.physics = Physics(self.layout, self.density)
         self.depth_box = depth_box
         g = grid
-        vol = g.tmask * g.e3t[:, None, None] * g.area[None]
+        vol = g.tmask * g.thickness() * g.area[None]  # e3t_0 where the mesh mask has it
         # depth and latitude bands: Bottom-Water below depth_box everywhere and from BOX_TOP
         # down poleward of LAT_BOX (the U of the seed's sector), Deep-Water from BOX_TOP to
         # depth_box equatorward. Water above BOX_TOP is in neither: on GYRE 62 % of the

@@ -37,6 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--device", default="cpu",
                    help="cpu, cuda, cuda:N or auto (CUDA if visible, else the CPU)")
+    p.add_argument("--ddp", action="store_true",
+                   help="data-parallel over the MPI ranks (mpirun -n N nemoml train-generator "
+                        "--ddp ...): gloo on the CPU, NCCL on GPUs; --batch is the global batch")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     p.add_argument("--no-pt2", action="store_true", help="export TorchScript only")
     p.add_argument("--calibrate", default="", metavar="SETS",
@@ -75,10 +78,10 @@ def _train(args) -> int:
         max_year=args.max_year, val_fraction=args.val_fraction, eos=eos, eos_params=eos_params,
         base=args.base, mults=tuple(args.mults), blocks=args.blocks, steps=args.steps,
         batch=args.batch, lr=args.lr, seed=args.seed, threads=args.threads,
-        pt2=not args.no_pt2, device=args.device,
+        pt2=not args.no_pt2, device=args.device, ddp=args.ddp,
     )
     summary = train(cfg, resume=args.resume, progress=not args.no_progress)
-    if args.calibrate:
+    if args.calibrate and summary.get("ddp", {}).get("rank", 0) == 0:  # rank 0 alone
         gen = load_generator(args.out)
         for spec in args.calibrate.split(";"):
             names = [n for n in spec.split("+") if n]
@@ -86,7 +89,8 @@ def _train(args) -> int:
         update_duals(args.out, gen.duals)
     last = summary["history"][-1] if summary["history"] else {}
     print(json.dumps({"export": summary["export"], "steps": summary["steps"],
-                      "parameters": summary["parameters"], "last": last}))
+                      "parameters": summary["parameters"], "last": last,
+                      **({"ddp": summary["ddp"]} if "ddp" in summary else {})}))
     return 0
 
 

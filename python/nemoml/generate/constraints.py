@@ -37,7 +37,7 @@ class Physics:
         ny, nx = layout.ny, layout.nx
         lv = layout.levels
         tmask = g.tmask[lv].astype(np.float64)
-        self.w = torch.as_tensor(tmask * g.area[None])  # (L, y, x) area weights on ocean
+        self.w = torch.as_tensor(tmask * g.level_area(lv))  # (L, y, x) volume weights, ocean
         both = tmask[:-1] * tmask[1:]
         self.w_pair = torch.as_tensor(both * g.area[None])
         st, ss = layout.slices["T"], layout.slices["S"]

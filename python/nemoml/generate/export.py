@@ -108,7 +108,7 @@ def _meta_path(path) -> Path:
     return meta_path
 
 
-def load_generator(path, prefer: str = "torchscript") -> Generator:
+def load_generator(path, prefer: str = "torchscript", device: str = "cpu") -> Generator:
     """Load an exported generator (directory or its ``generator.json``).
 
     Parameters
@@ -117,6 +117,8 @@ def load_generator(path, prefer: str = "torchscript") -> Generator:
         Export directory or metadata file.
     prefer : {"torchscript", "pt2"}
         Which serialised denoiser to load when both exist.
+    device : str
+        Where the denoiser runs (``cpu``, ``cuda:N``: ``cn_nemoml_device``, ``bridge.device``).
     """
     meta_path = _meta_path(path)
     try:
@@ -131,9 +133,9 @@ def load_generator(path, prefer: str = "torchscript") -> Generator:
     if not model_file.is_file():
         raise FileNotFoundError(f"{meta_path}: denoiser file {model_file} is missing")
     if kind == "pt2":
-        net = torch.export.load(str(model_file)).module()
+        net = torch.export.load(str(model_file)).module().to(device)
     else:
-        net = torch.jit.load(str(model_file), map_location="cpu").eval()
+        net = torch.jit.load(str(model_file), map_location=device).eval()
     grid = GridInfo.from_json(meta["grid"])
     layout = Layout.from_json(meta["layout"], grid)
     sched = meta["schedule"]
@@ -150,4 +152,5 @@ def load_generator(path, prefer: str = "torchscript") -> Generator:
         net, layout, Schedule(sched["n_train"], sched["s"]),
         Density(meta["eos"]["name"], meta["eos"].get("params") or {}),
         meta["targets"], meta.get("duals"), meta["model"].get("clip", 6.0), meta, start,
+        device,
     )

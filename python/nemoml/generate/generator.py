@@ -52,11 +52,15 @@ class Generator:
     start : GaussianStart, optional
         The database's mean and leading modes for the first state (``start.py``); without
         it sampling starts from pure noise at ``t_start``.
+    device : str
+        Where the denoiser runs (``to``): each step's state goes there and its noise
+        estimate comes back. Noise, guidance and projection stay on the CPU, so a state is the
+        same on every device up to the float32 rounding of the convolutions.
     """
 
     def __init__(self, net, layout: Layout, schedule: Schedule, density: Density,
                  targets: dict, duals: dict | None = None, clip: float = 6.0, meta=None,
-                 start: GaussianStart | None = None):
+                 start: GaussianStart | None = None, device: str = "cpu"):
         self.net = net
         self.layout = layout
         self.schedule = schedule
@@ -72,6 +76,15 @@ class Generator:
         self.last_raw: dict | None = None
         self.physics = Physics(layout, density)
         self.mask = layout.mask_tensor()
+        self.to(device)
+
+    def to(self, device: str) -> Generator:
+        """Run the denoiser on ``device`` (``cpu``, ``cuda:N``); returns ``self``."""
+        self.device = str(device)
+        if hasattr(self.net, "to"):
+            self.net = self.net.to(self.device)
+        self._net_mask = self.mask.to(self.device)
+        return self
 
     # -- building blocks ---------------------------------------------------------------------
     def constraint_set(self, names, targets: dict | None = None) -> ConstraintSet:
@@ -114,9 +127,9 @@ class Generator:
         return y, m
 
     def _eps(self, x: torch.Tensor, t: int) -> torch.Tensor:
-        tt = torch.full((x.shape[0],), t, dtype=torch.long)
+        tt = torch.full((x.shape[0],), t, dtype=torch.long, device=self.device)
         with torch.no_grad():
-            return self.net(x, tt, self.mask)
+            return self.net(x.to(self.device), tt, self._net_mask).to(x.device)
 
     def run(self, n: int, seed: int, steps: int, sampler: str = "ddim", eta: float | None = None,
             cset: ConstraintSet | None = None, lam: torch.Tensor | None = None,

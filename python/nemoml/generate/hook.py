@@ -11,6 +11,9 @@ density would inject noise. ``'generated'`` takes U and V from a generator train
 ``'thermal_wind'`` computes U and V in geostrophic and hydrostatic balance with the generated
 density and SSH (``nemoml.generate.balance``); it needs the host's ``e1t, e2t`` and ``gphit``
 (or ``ff_t``) at init, as NEMO's ``nemoml_hooks`` passes them.
+
+The denoiser runs on the root's ``cn_nemoml_device`` (``bridge.device``: the GPU of its
+node-local rank for ``cuda``).
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ def _prepare(session, argument: str) -> None:
             raise ValueError(f"cn_nemoml_uv = 'thermal_wind' needs the host to pass "
                              f"{', '.join(missing)} at nemoml_init")
     path = argument or s.cn_nemoml_generator
-    gen = load_generator(path)
+    gen = load_generator(path, device=session.registry.device)
     nz, ny, nx = gen.layout.grid.shape
     jpk = session.grid["jpk"]
     nj, ni = session.exchange.shape2d

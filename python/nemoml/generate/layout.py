@@ -80,17 +80,35 @@ class Layout:
             parts.append(arr[:, None] if var == "SSH" else arr[:, self.levels])
         return np.concatenate(parts, 1)
 
-    def fit(self, fields: dict) -> None:
-        """Per-channel mean and standard deviation over the ocean points of all states."""
-        raw = self._stack(fields)
+    def fit(self, fields) -> None:
+        """Per-channel mean and standard deviation over the ocean points of all states.
+
+        ``fields`` is one dict of (n, ...) arrays or an iterable of such dicts (batches of
+        states): the moments are combined batch by batch in float64 (Chan et al. 1979), so
+        only one batch is held at a time.
+        """
+        count = np.zeros(self.channels)
+        mean = np.zeros(self.channels)
+        m2 = np.zeros(self.channels)
         m = self.mask[:, : self.ny, : self.nx]
+        for batch in [fields] if isinstance(fields, dict) else fields:
+            raw = self._stack(batch)
+            for c in range(self.channels):
+                vals = raw[:, c][:, m[c]]
+                if vals.size == 0:
+                    continue
+                mu = vals.mean()
+                n_b, delta = vals.size, mu - mean[c]
+                total = count[c] + n_b
+                m2[c] += ((vals - mu) ** 2).sum() + delta ** 2 * count[c] * n_b / total
+                mean[c] += delta * n_b / total
+                count[c] = total
         for c, name in enumerate(self.channel_names):
-            vals = raw[:, c][:, m[c]]
-            if vals.size == 0:
+            if count[c] == 0:
                 continue
             floor = STD_FLOOR[name.rstrip("0123456789")]
-            self.mean[c] = vals.mean()
-            self.std[c] = max(vals.std(), floor)
+            self.mean[c] = mean[c]
+            self.std[c] = max(np.sqrt(m2[c] / count[c]), floor)
 
     # -- conversion --------------------------------------------------------------------------
     def encode(self, fields: dict, where: str = "states", dtype=np.float32) -> torch.Tensor:

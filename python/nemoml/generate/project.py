@@ -81,26 +81,30 @@ class SigmaProjector:
 
     def __init__(self, tmask: np.ndarray, area: np.ndarray, e3t: np.ndarray,
                  targets: dict[str, np.ndarray], fixed: np.ndarray | None = None,
-                 stable: bool = True, chunk: int = 4096):
+                 stable: bool = True, chunk: int = 4096, level_area: np.ndarray | None = None):
         self.tmask = tmask.astype(bool)
         self.stable = stable  # alternate with the columns' isotonic regression
         # observed cells (``fixed``) have an infinite weight in the norm: they do not move
         self.fixed = np.zeros(tmask.shape, bool) if fixed is None else fixed & self.tmask
         self.chunk = chunk
         # normalised level and interface weights: profiles are weighted sums with them
-        self.n_level = _normalise(self.tmask * area[None])
+        # e3t (L,) or per cell (L, y, x) (3-D e3t_0); level means weighted by ``level_area``
+        # (L, y, x) (``GridInfo.level_area``: the area on full cells), else by the area
+        e3t = e3t if e3t.ndim == 3 else e3t[:, None, None]
+        level_area = area[None] if level_area is None else level_area
+        self.n_level = _normalise(self.tmask * level_area)
         self.n_pair = _normalise((self.tmask[:-1] & self.tmask[1:]) * area[None])
         # per column (y*x, L): land cells, and isotonic weights (observed cells heavy)
         n_lev = tmask.shape[0]
         self.col_wet = self.tmask.reshape(n_lev, -1).T
-        heavy = np.where(self.fixed, FIXED_WEIGHT, 1.0) * e3t[:, None, None]
+        heavy = np.where(self.fixed, FIXED_WEIGHT, 1.0) * e3t
         self.col_w = np.where(self.col_wet, heavy.reshape(n_lev, -1).T, LAND_WEIGHT)
         self.names = [n for n in ("c1", "c2") if n in targets]
         self.sizes = [len(self.n_level) if n == "c1" else len(self.n_pair) for n in self.names]
         self.target = np.concatenate([np.asarray(targets[n], np.float64)
                                       for n in self.names]) if self.names else np.zeros(0)
         # both steps are projections in the volume-weighted norm: weights area * e3t
-        self.inv_metric = ~self.fixed / (area[None] * e3t[:, None, None])
+        self.inv_metric = ~self.fixed / (area[None] * e3t)
         eye = np.eye(len(self.target))
         self.gram = np.concatenate([self.profiles(self.spread(eye[i: i + 8]))
                                     for i in range(0, len(eye), 8)]).T if self.names else eye
@@ -227,7 +231,7 @@ def steric_ssh(ssh: np.ndarray, old: tuple, new: tuple, density, grid, levels,
         drho = (density.rho(*(torch.as_tensor(a) for a in new), dep)
                 - density.rho(*(torch.as_tensor(a) for a in old), dep)).numpy()
     wet = grid.tmask[levels]
-    dssh = -(np.where(wet, drho, 0.0) * grid.e3t[levels][:, None, None]).sum(1) / RHO0
+    dssh = -(np.where(wet, drho, 0.0) * grid.thickness()[levels]).sum(1) / RHO0
     free = grid.tmask[0] & (True if fixed is None else ~fixed)
     w = grid.area * free
     dssh -= (dssh * w).sum((-1, -2), keepdims=True) / max(w.sum(), 1e-30)
@@ -256,7 +260,8 @@ def project(x: torch.Tensor, cset: ConstraintSet, density, tol: float = 1e-6,
     targets = {n: cset.targets[n].numpy() for n in ("c1", "c2") if n in cset.names}
     stable = "stability" in cset.names
     moves_sigma = stable or bool(targets)  # otherwise only T-S: sigma0 stays as sampled
-    proj = SigmaProjector(tmask, grid.area, grid.e3t[lv], targets, fixed, stable=stable)
+    proj = SigmaProjector(tmask, grid.area, grid.thickness()[lv], targets, fixed, stable=stable,
+                          level_area=grid.level_area(lv))
     new_sig, n = proj(sig * tmask, tol, rounds)
     new_sig = np.where(tmask, new_sig, sig)  # land keeps its own value: no Newton step there
     new_t, new_s = temp, sal
@@ -267,7 +272,7 @@ def project(x: torch.Tensor, cset: ConstraintSet, density, tol: float = 1e-6,
         # level-mean S exactly, along isopycnals; level-mean T then follows from C1, and when
         # no density step ties T, it takes its own uniform shift per level
         ts_target = cset.targets["ts"].numpy()
-        weights = tmask * grid.area[None]
+        weights = tmask * grid.level_area(lv)
         new_t, new_s = match_salinity(torch.as_tensor(new_sig), new_t, new_s,
                                       ts_target[len(lv):], weights, ~keep, density)
         if not moves_sigma:

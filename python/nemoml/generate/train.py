@@ -6,14 +6,17 @@ import copy
 import json
 import logging
 import math
+import resource
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 
+from nemoml.generate import distributed
 from nemoml.generate.constraints import Physics, default_targets
-from nemoml.generate.data import load_states, split_by_time
+from nemoml.generate.data import StateFile, open_states, split_by_time
 from nemoml.generate.density import Density
 from nemoml.generate.export import atomic_write, export
 from nemoml.generate.gridinfo import GridInfo
@@ -25,6 +28,7 @@ from nemoml.grid import Grid
 from nemoml.grid.padding import Boundaries
 
 CHECKPOINT = "checkpoint.pt"
+BATCH_STATES = 8  # states read, encoded or put through the constraints' physics at a time
 log = logging.getLogger("nemoml.generate")
 
 
@@ -57,22 +61,49 @@ class TrainConfig:
     ckpt_every: int = 500
     threads: int | None = None
     device: str = "cpu"  # "cpu", "cuda", "cuda:N" or "auto"; noise and batches drawn on the CPU
+    ddp: bool = False  # data-parallel over the MPI ranks (``distributed``)
     pt2: bool = True
 
 
 def build(cfg: TrainConfig):
-    """Grid, layout (fitted on the training split), data tensors and an untrained UNet."""
+    """Grid, layout (fitted on the training split), the encoded states, the number of training
+    states, an untrained UNet and the training split's ``StateFile``.
+
+    The database is read ``BATCH_STATES`` states at a time into one float32 (n, C, H, W)
+    tensor, the training states first: no float64 copy of the database is ever whole in memory.
+    """
     grid = GridInfo.from_mesh_mask(cfg.mesh_mask)
-    states = load_states(cfg.database, cfg.variables, nz=grid.shape[0],
+    states = open_states(cfg.database, cfg.variables, nz=grid.shape[0],
                          min_year=cfg.min_year, max_year=cfg.max_year)
     train_set, val_set = split_by_time(states, cfg.val_fraction)
     layout = Layout(grid, cfg.variables, cfg.levels, multiple=2 ** (len(cfg.mults) - 1))
-    layout.fit(train_set.fields)
-    x_train = layout.encode(train_set.fields, f"{cfg.database} (training split)")
-    x_val = layout.encode(val_set.fields, f"{cfg.database} (validation split)")
-    net = UNet(layout.channels, cfg.base, tuple(cfg.mults), cfg.blocks,
-               bounds=_boundaries(cfg.mesh_mask, layout))
-    return grid, layout, x_train, x_val, net, train_set
+    # batches in the file's dtype: float64 files are normalised before rounding to float32
+    layout.fit(fields for _, fields in train_set.batches(BATCH_STATES, None))
+    x = np.zeros((len(states), layout.channels, layout.height, layout.width), np.float32)
+    n = len(train_set)
+    for part, rows, name in ((train_set, slice(0, n), "training"),
+                             (val_set, slice(n, None), "validation")):
+        out = x[rows]
+        for start, fields in part.batches(BATCH_STATES, None):
+            where = f"{cfg.database} ({name} split, from state {start})"
+            out[start: start + BATCH_STATES] = layout.encode(fields, where).numpy()
+    x = torch.from_numpy(x)
+    with torch.random.fork_rng(devices=[]):  # the same initial weights for the same seed
+        torch.manual_seed(cfg.seed)
+        net = UNet(layout.channels, cfg.base, tuple(cfg.mults), cfg.blocks,
+                   bounds=_boundaries(cfg.mesh_mask, layout))
+    return grid, layout, x, n, net, train_set
+
+
+def targets_by_batches(physics: Physics, x: torch.Tensor) -> dict:
+    """``default_targets`` (means over the states) accumulated ``BATCH_STATES`` at a time."""
+    total = None
+    for chunk in x.split(BATCH_STATES):
+        part = default_targets(physics, chunk)
+        w = chunk.shape[0] / x.shape[0]
+        total = {k: [w * a for a in v] for k, v in part.items()} if total is None else \
+            {k: [t + w * a for t, a in zip(total[k], v, strict=True)] for k, v in part.items()}
+    return total
 
 
 def _boundaries(mesh_mask, layout: Layout) -> Boundaries:
@@ -86,18 +117,25 @@ def _boundaries(mesh_mask, layout: Layout) -> Boundaries:
     return bounds
 
 
-def _reference_card(grid, density, fields) -> dict:
-    """Report-card means of the training states, kept with the model for comparisons."""
+def _reference_card(grid, density, states: StateFile) -> dict:
+    """Report-card means of the training states (read again, in the file's dtype), kept with
+    the model for comparisons."""
     from nemoml.evaluate.physics import ReportCard
 
+    fields = states.read(dtype=None)
     summary = ReportCard(grid, density, fields).evaluate("data", fields).summary()
     return {k: v["mean"] if isinstance(v, dict) else v for k, v in summary.items()}
 
 
-def _loss(net, sched: Schedule, x0, mask, gen, device="cpu") -> torch.Tensor:
-    """Steps and noise drawn on the CPU (the same on every device), the network on ``device``."""
+def _loss(net, sched: Schedule, x0, mask, gen, device="cpu", part=slice(None)) -> torch.Tensor:
+    """Steps and noise drawn on the CPU (the same on every device), the network on ``device``.
+
+    ``part``: the rows of the batch this rank computes (``--ddp``); steps and noise are drawn
+    for the whole batch, so every rank's generator stays in step with the others.
+    """
     t = torch.randint(0, sched.n_train, (x0.shape[0],), generator=gen)
     eps = torch.randn(x0.shape, generator=gen) * mask
+    x0, t, eps = x0[part], t[part], eps[part]
     x_t, eps, t, m = (a.to(device) for a in (sched.add_noise(x0, eps, t), eps, t, mask))
     pred = net(x_t, t, m)
     return ((pred - eps) ** 2 * m).sum() / (mask.sum() * x0.shape[0])
@@ -130,11 +168,22 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     """
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
+    ranks = distributed.start(cfg.device) if cfg.ddp else None
+    try:
+        return _train(cfg, resume, progress, ranks or distributed.Ranks())
+    finally:
+        if ranks is not None:
+            ranks.close()
+
+
+def _train(cfg: TrainConfig, resume: bool, progress: bool, ranks) -> dict:
     out = Path(cfg.out)
-    grid, layout, x_train, x_val, net, train_set = build(cfg)
+    grid, layout, states, n_train, net, train_set = build(cfg)
+    x_train, x_val = states[:n_train], states[n_train:]
     mask = layout.mask_tensor()
     sched = Schedule(cfg.n_train)
-    device = resolve_device(cfg.device)
+    device = ranks.device if cfg.ddp else resolve_device(cfg.device)
+    part = ranks.part(cfg.batch)
     net = net.to(device)
     ema = copy.deepcopy(net).requires_grad_(False)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=1e-4)
@@ -155,8 +204,9 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         step, history = state["step"], state["history"]
         before = state.get("seconds", 0.0)
     n_params = sum(p.numel() for p in net.parameters())
+    model = ranks.wrap(net)  # gradients averaged over the ranks
     bar = None
-    if progress:
+    if progress and ranks.root:
         from tqdm import tqdm
 
         bar = tqdm(total=cfg.steps, initial=step, desc="train-generator", unit="step")
@@ -165,11 +215,12 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         for group in opt.param_groups:  # cosine decay, no warm-up
             group["lr"] = cfg.lr * 0.5 * (1 + math.cos(math.pi * step / cfg.steps))
         idx = torch.randint(0, x_train.shape[0], (cfg.batch,), generator=gen)
-        loss = _loss(net, sched, x_train[idx], mask, gen, device)
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"training loss is {loss.item()} at step {step + 1}")
+        loss = _loss(model, sched, x_train[idx], mask, gen, device, part)
         opt.zero_grad(set_to_none=True)
         loss.backward()
+        loss = ranks.mean(loss)  # the global batch's loss, the same on every rank
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"training loss is {loss.item()} at step {step + 1}")
         torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
         opt.step()
         with torch.no_grad():
@@ -184,7 +235,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         if step % cfg.val_every == 0 or step == cfg.steps:
             history.append({"step": step, "train": loss_avg,
                             "val": _val_loss(ema, sched, x_val, mask, cfg.seed, device)})
-        if step % cfg.ckpt_every == 0 or step == cfg.steps:
+        if ranks.root and (step % cfg.ckpt_every == 0 or step == cfg.steps):
             state = {"net": net.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
                      "rng": gen.get_state(), "step": step, "history": history,
                      "seconds": before + time.perf_counter() - t0,
@@ -192,21 +243,29 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
             atomic_write(ckpt, lambda p, s=state: torch.save(s, p))
     if bar is not None:
         bar.close()
+    summary = {"steps": step, "history": history, "parameters": n_params}
+    if cfg.ddp:
+        summary["ddp"] = {"ranks": ranks.world, "rank": ranks.rank,
+                          "max_weight_difference": ranks.max_difference(net)}
+    if not ranks.root:  # rank 0 exports
+        return {"export": str(out / "generator.json"), **summary}
     density = Density(cfg.eos, cfg.eos_params)
     # Targets are the database's profile: the validation states are part of it, and the deep
     # ocean drifts, so a training-split mean would leave a floor under every C1 residual.
-    database = torch.cat([x_train, x_val])
-    targets = default_targets(Physics(layout, density), database)
-    start = GaussianStart.fit(database, mask, sched.snr(sched.t_start))
+    targets = targets_by_batches(Physics(layout, density), states)
+    start = GaussianStart.fit(states, mask, sched.snr(sched.t_start))
+    # peak resident memory of data, training, targets and start, before the report card
+    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # Linux: kB
     model_config = {"base": cfg.base, "mults": list(cfg.mults), "blocks": cfg.blocks,
                     "parameters": n_params, "clip": cfg.clip,
                     "bounds": asdict(_boundaries(cfg.mesh_mask, layout))}
-    extra = {"reference": _reference_card(grid, density, train_set.fields),
+    extra = {"reference": _reference_card(grid, density, train_set),
              "training": {"config": {k: v for k, v in asdict(cfg).items()},
                           "history": history, "n_train_states": int(x_train.shape[0]),
                           "n_val_states": int(x_val.shape[0]),
+                          "peak_rss_gb_before_reference_card": round(peak_gb, 3),
                           "seconds": before + time.perf_counter() - t0}}
     meta = export(out, ema.cpu(), layout, density, sched, targets, model_config, extra=extra,
                   pt2=cfg.pt2, start=start)
     atomic_write(out / "history.json", lambda p: Path(p).write_text(json.dumps(history)))
-    return {"export": str(meta), "steps": step, "history": history, "parameters": n_params}
+    return {"export": str(meta), **summary}
