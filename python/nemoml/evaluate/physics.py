@@ -1,5 +1,9 @@
 """Physics report card of a set of NEMO states: water-mass boxes, density inversions, sigma0
-profile, C1/C2 residuals, spread and N2. All in float64, with the model's own EOS."""
+profile, C1/C2 residuals, spread and N2. All in float64, with the model's own EOS.
+
+Static stability (inversions, N² < 0) is judged as N² (NEMO's ``bn2``) judges it: on the
+locally referenced density step of each interface, both cells at the interface depth, not on
+sigma0, which inverts in stable deep water where cold water lies under warmer, saltier water."""
 
 from __future__ import annotations
 
@@ -13,7 +17,8 @@ from nemoml.generate.density import Density
 from nemoml.generate.gridinfo import GridInfo
 from nemoml.generate.layout import Layout
 
-# sigma0 decrease with depth (kg m-3) counted as an inversion; the first is the primary one
+# decrease of locally referenced density with depth (kg m-3) counted as an inversion; the
+# first is the primary one
 # (nemo-spinup-evaluation's eps), the others show how threshold-sensitive the figure is
 INVERSION_THRESHOLDS = (1e-5, 1e-3, 1e-2)
 DEPTH_BOX = 1500.0  # m, as in the paper tables
@@ -113,6 +118,13 @@ class ReportCard:
             s = torch.as_tensor(np.asarray(fields["S"], np.float64))
             return self.density.sigma0(t, s).numpy() * self.grid.tmask
 
+    def local_step(self, fields: dict) -> np.ndarray:
+        """Locally referenced density step of each interface (z-1, at ``gdepw[1:]``), kg m-3."""
+        with torch.no_grad():
+            t = torch.as_tensor(np.asarray(fields["T"], np.float64))
+            s = torch.as_tensor(np.asarray(fields["S"], np.float64))
+            return self.density.local_step(t, s, self.grid.gdepw[1:]).numpy()
+
     def n2(self, fields: dict) -> np.ndarray:
         with torch.no_grad():
             t = torch.as_tensor(np.asarray(fields["T"], np.float64))
@@ -154,7 +166,7 @@ class ReportCard:
             per[f"{box}_T"] = (temp * w).sum((1, 2, 3)) / total
             per[f"{box}_S"] = (sal * w).sum((1, 2, 3)) / total
         sig = self.sigma0(fields)
-        drop = sig[:, :-1] - sig[:, 1:]  # > 0: lighter water below heavier water
+        drop = -self.local_step(fields)  # > 0: lighter water below heavier water, locally
         wsum = self.w_int.sum()
         for thr in INVERSION_THRESHOLDS:
             per[f"inversion_pct_{thr:g}"] = 100 * ((drop > thr) * self.w_int).sum((1, 2, 3)) / wsum
