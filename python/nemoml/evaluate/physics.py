@@ -49,7 +49,8 @@ class SetMetrics:
                     "spread_sss", "spread_t_deep", "pattern_spread_sst", "pattern_spread_sss",
                     "diversity"):
             out[key] = float(self.profiles[key])
-        for key in ("level_spread_T", "level_spread_S"):
+        for key in ("level_spread_T", "level_spread_S", "level_resolution_T",
+                    "level_resolution_S"):
             out[key] = [float(v) for v in self.profiles[key]]
         near = np.asarray(self.per_state.get("nearest_train", [np.nan]))
         out["nearest_train_median"] = float(np.median(near))
@@ -203,6 +204,11 @@ class ReportCard:
         for key, field in (("T", temp), ("S", sal)):
             profiles[f"level_spread_{key}"] = np.array(
                 [field[:, k].std(0)[tm[k]].mean() for k in ocean_levels])
+            # what float32 states (NEMO's output, the database) resolve at the level's values:
+            # one float32 spacing; at 35 psu 3.8e-6, about the deep data's spread under T-S
+            profiles[f"level_resolution_{key}"] = np.array(
+                [np.spacing(np.float32(np.abs(field[:, k][:, tm[k]]).max()), dtype=np.float32)
+                 for k in ocean_levels], np.float64)
         # the same spread of each state's departure from its own surface mean: constraints
         # on level means remove the basin-wide (here seasonal) part of the spread by design,
         # so "collapse to the mean" is judged on the pattern that is left

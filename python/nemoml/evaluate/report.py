@@ -62,7 +62,8 @@ def table(metrics: list[SetMetrics], depth_box: float) -> str:
 
 
 SPREADS = ("spread_sst", "spread_sss", "pattern_spread_sst", "pattern_spread_sss")
-REFERENCE_KEYS = SPREADS + ("level_spread_T", "level_spread_S", "diversity")
+REFERENCE_KEYS = SPREADS + ("level_spread_T", "level_spread_S", "level_resolution_T",
+                            "level_resolution_S", "diversity")
 SPREAD_BOUNDS = (0.5, 2.0)  # a set's spread over that of its reference, from both sides
 MEMORISATION_FRACTION = 0.5
 SPREAD_CHECKS = {"spread", "pattern_spread", "level_spread", "diversity"}
@@ -72,6 +73,14 @@ ONE_STATE = "n/a (one state)"
 def _within(ratio) -> bool:
     ratio = np.asarray(ratio, np.float64)
     return bool(np.all((ratio >= SPREAD_BOUNDS[0]) & (ratio <= SPREAD_BOUNDS[1])))
+
+
+def _resolved(s: dict, var: str) -> np.ndarray:
+    """A set's per-level spread of ``var``, floored at one float32 spacing of its values
+    (``level_resolution_*``): a spread below what float32 states resolve is no signal."""
+    spread = np.asarray(s[f"level_spread_{var}"], np.float64)
+    floor = np.asarray(s.get(f"level_resolution_{var}", 0.0), np.float64)
+    return np.maximum(spread, np.maximum(floor, 1e-30))
 
 
 def checks(summary: dict, data: str, free: str | None, spread_ref: dict | None = None,
@@ -88,7 +97,9 @@ def checks(summary: dict, data: str, free: str | None, spread_ref: dict | None =
       seasonal swing that is most of the data's surface spread, so the data themselves keep
       only a quarter of it under C1 + T-S + stability;
     - neither collapse nor noise: the spread of every level (T and S) and the mean distance
-      between two states (``diversity``) between half and twice the same reference's;
+      between two states (``diversity``) between half and twice the same reference's; a level
+      spread counts from one float32 spacing of its values up (on GYRE the data's bottom
+      salinity under T-S spreads by 5e-7 psu, an eighth of float32's 3.8e-6 at 35 psu);
     - no memorisation: the median distance of a state to its nearest training state at least
       half that of real states the model has not seen (``unseen``: held-out model years), or
       without them of each training state to the others.
@@ -115,8 +126,7 @@ def checks(summary: dict, data: str, free: str | None, spread_ref: dict | None =
                                     for k in ("pattern_spread_sst", "pattern_spread_sss"))
         if "level_spread_T" in base:
             res["level_spread"] = all(
-                _within(np.asarray(s[k]) / np.maximum(np.asarray(base[k]), 1e-30))
-                for k in ("level_spread_T", "level_spread_S"))
+                _within(_resolved(s, k) / _resolved(base, k)) for k in ("T", "S"))
         if "diversity" in base:
             res["diversity"] = _within(s["diversity"] / base["diversity"])
         res["memorisation"] = s["nearest_train_median"] >= MEMORISATION_FRACTION * memo
