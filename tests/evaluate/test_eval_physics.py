@@ -119,7 +119,7 @@ def test_report_files_and_cli(tmp_path):
     assert result["checks"]["Noisy"]["inversions"] is False
     table = (tmp_path / "card" / "report.md").read_text()
     assert "| Data |" in table and "| Noisy |" in table
-    for name in ("ts_diagram.png", "stratification.png", "spread.png"):
+    for name in ("ts_diagram.png", "stratification.png", "spread.png", "level_spread.png"):
         assert (tmp_path / "card" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     noisy_inv = result["summary"]["Noisy"]["inversion_pct_1e-05"]["mean"]
     assert noisy_inv > result["summary"]["Data"]["inversion_pct_1e-05"]["mean"]

@@ -240,6 +240,7 @@ def write_report(card: ReportCard, sets: dict, out_dir, plots: bool = True,
         files.append(P.ts_diagram(card, sets, out_dir / "ts_diagram.png"))
         files.append(P.stratification(card, metrics, out_dir / "stratification.png"))
         files.append(P.spread_maps(card, metrics, out_dir / "spread.png"))
+        files.append(P.level_spread(card, summary, spread_ref, data, out_dir / "level_spread.png"))
     return {"table": md, "summary": summary, "checks": result_checks,
             "checks_unseen": unseen_checks, "projection": moves,
             "files": [str(f) for f in files]}
