@@ -87,7 +87,8 @@ def checks(summary: dict, data: str, free: str | None, spread_ref: dict | None =
            unseen: str | None = None, skip=()) -> dict:
     """The acceptance checks of each set against the data (and the unconstrained set).
 
-    - inversions (> 1e-5 kg m-3) and N² < 0 at most the data's plus 0.5 percentage points;
+    - inversions (locally referenced density decreasing downward by > 1e-5 kg m-3) and N² < 0
+      at most the data's plus 0.5 percentage points;
     - BW/DW mean T and S within two of the data's standard deviations (over states);
     - C1 bias at most a tenth of the unconstrained set's;
     - no collapse: surface spread at least half the data's (``spread``), and the same for
