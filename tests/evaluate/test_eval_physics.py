@@ -119,7 +119,7 @@ def test_report_files_and_cli(tmp_path):
     assert result["checks"]["Noisy"]["inversions"] is False
     table = (tmp_path / "card" / "report.md").read_text()
     assert "| Data |" in table and "| Noisy |" in table
-    for name in ("ts_diagram.png", "stratification.png", "spread.png"):
+    for name in ("ts_diagram.png", "stratification.png", "spread.png", "level_spread.png"):
         assert (tmp_path / "card" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     noisy_inv = result["summary"]["Noisy"]["inversion_pct_1e-05"]["mean"]
     assert noisy_inv > result["summary"]["Data"]["inversion_pct_1e-05"]["mean"]
@@ -190,6 +190,35 @@ def test_spread_diversity_and_memorisation_checks_fail_noise_collapse_and_copies
     # the training states' own leave-one-out distance is the memorisation reference
     s = _summary(card, {"Data": ref})["Data"]
     assert s["nearest_train_median"] > 0
+
+
+def test_level_spread_below_float32_resolution_is_not_judged():
+    """At 35 psu float32 resolves 3.8e-6: a deep salinity spread below that is no signal, so
+    4x of a sub-resolution spread passes while 4x of a resolved one still fails."""
+    from nemoml.evaluate.report import checks
+
+    grid = _grid()
+    ref = _stable(grid, 16, seed=1)
+    rng = np.random.default_rng(7)
+    deep = grid.tmask.sum((1, 2)) > 0
+    k = int(np.flatnonzero(deep)[-1])  # the deepest ocean level
+
+    def with_deep_s(states, std):
+        out = {v: a.copy() for v, a in states.items()}
+        out["S"][:, k] = (35.0 + std * rng.standard_normal(out["S"][:, k].shape)) * grid.tmask[k]
+        return out
+
+    data = with_deep_s(ref, 5e-7)
+    sets = {"Data": data, "Tiny": with_deep_s(ref, 2e-6), "Big": with_deep_s(ref, 2e-3),
+            "Resolved": with_deep_s(ref, 4e-5)}
+    summ = _summary(ReportCard(grid, "eos80", data), sets)
+    assert summ["Tiny"]["level_spread_S"][k] > 2.5 * 5e-7  # a 4x spread: out of bounds...
+    assert summ["Data"]["level_resolution_S"][k] == pytest.approx(3.8147e-6, rel=1e-4)
+    got = checks(summ, "Data", None)
+    assert got["Tiny"]["level_spread"]  # ...but below what float32 resolves
+    assert not got["Big"]["level_spread"]
+    ref_big = checks({"Data": summ["Resolved"], "Big": summ["Big"]}, "Data", None)
+    assert not ref_big["Big"]["level_spread"]  # 50x a resolved spread fails
 
 
 def test_n2_check_fails_a_set_with_unstable_columns():

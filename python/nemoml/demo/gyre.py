@@ -42,7 +42,7 @@ def verdict(report: dict, name: str = SET, data: str = DATA) -> list[tuple[str, 
     (what, measured against threshold, passed) per check."""
     got, ref = report["sets"][name], report["sets"][data]
     rows = []
-    for key, what in (("inversion_pct_1e-05", "sigma0 inversions (>1e-5) %"),
+    for key, what in (("inversion_pct_1e-05", "density inversions (>1e-5, local) %"),
                       ("n2_negative_pct", "N2 < 0 %")):
         lim = ref[key]["mean"] + EXCESS_PCT
         val = got[key]["mean"]

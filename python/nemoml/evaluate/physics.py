@@ -1,5 +1,9 @@
 """Physics report card of a set of NEMO states: water-mass boxes, density inversions, sigma0
-profile, C1/C2 residuals, spread and N2. All in float64, with the model's own EOS."""
+profile, C1/C2 residuals, spread and N2. All in float64, with the model's own EOS.
+
+Static stability (inversions, N² < 0) is judged as N² (NEMO's ``bn2``) judges it: on the
+locally referenced density step of each interface, both cells at the interface depth, not on
+sigma0, which inverts in stable deep water where cold water lies under warmer, saltier water."""
 
 from __future__ import annotations
 
@@ -13,7 +17,8 @@ from nemoml.generate.density import Density
 from nemoml.generate.gridinfo import GridInfo
 from nemoml.generate.layout import Layout
 
-# sigma0 decrease with depth (kg m-3) counted as an inversion; the first is the primary one
+# decrease of locally referenced density with depth (kg m-3) counted as an inversion; the
+# first is the primary one
 # (nemo-spinup-evaluation's eps), the others show how threshold-sensitive the figure is
 INVERSION_THRESHOLDS = (1e-5, 1e-3, 1e-2)
 DEPTH_BOX = 1500.0  # m, as in the paper tables
@@ -44,7 +49,8 @@ class SetMetrics:
                     "spread_sss", "spread_t_deep", "pattern_spread_sst", "pattern_spread_sss",
                     "diversity"):
             out[key] = float(self.profiles[key])
-        for key in ("level_spread_T", "level_spread_S"):
+        for key in ("level_spread_T", "level_spread_S", "level_resolution_T",
+                    "level_resolution_S"):
             out[key] = [float(v) for v in self.profiles[key]]
         near = np.asarray(self.per_state.get("nearest_train", [np.nan]))
         out["nearest_train_median"] = float(np.median(near))
@@ -113,6 +119,13 @@ class ReportCard:
             s = torch.as_tensor(np.asarray(fields["S"], np.float64))
             return self.density.sigma0(t, s).numpy() * self.grid.tmask
 
+    def local_step(self, fields: dict) -> np.ndarray:
+        """Locally referenced density step of each interface (z-1, at ``gdepw[1:]``), kg m-3."""
+        with torch.no_grad():
+            t = torch.as_tensor(np.asarray(fields["T"], np.float64))
+            s = torch.as_tensor(np.asarray(fields["S"], np.float64))
+            return self.density.local_step(t, s, self.grid.gdepw[1:]).numpy()
+
     def n2(self, fields: dict) -> np.ndarray:
         with torch.no_grad():
             t = torch.as_tensor(np.asarray(fields["T"], np.float64))
@@ -154,7 +167,7 @@ class ReportCard:
             per[f"{box}_T"] = (temp * w).sum((1, 2, 3)) / total
             per[f"{box}_S"] = (sal * w).sum((1, 2, 3)) / total
         sig = self.sigma0(fields)
-        drop = sig[:, :-1] - sig[:, 1:]  # > 0: lighter water below heavier water
+        drop = -self.local_step(fields)  # > 0: lighter water below heavier water, locally
         wsum = self.w_int.sum()
         for thr in INVERSION_THRESHOLDS:
             per[f"inversion_pct_{thr:g}"] = 100 * ((drop > thr) * self.w_int).sum((1, 2, 3)) / wsum
@@ -191,6 +204,11 @@ class ReportCard:
         for key, field in (("T", temp), ("S", sal)):
             profiles[f"level_spread_{key}"] = np.array(
                 [field[:, k].std(0)[tm[k]].mean() for k in ocean_levels])
+            # what float32 states (NEMO's output, the database) resolve at the level's values:
+            # one float32 spacing; at 35 psu 3.8e-6, about the deep data's spread under T-S
+            profiles[f"level_resolution_{key}"] = np.array(
+                [np.spacing(np.float32(np.abs(field[:, k][:, tm[k]]).max()), dtype=np.float32)
+                 for k in ocean_levels], np.float64)
         # the same spread of each state's departure from its own surface mean: constraints
         # on level means remove the basin-wide (here seasonal) part of the spread by design,
         # so "collapse to the mean" is judged on the pattern that is left

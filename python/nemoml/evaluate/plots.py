@@ -1,4 +1,5 @@
-"""PNG figures of the report card: T-S diagram, zonal-mean stratification, spread maps."""
+"""PNG figures of the report card: T-S diagram, zonal-mean stratification, spread maps and
+per-level spread against each set's reference."""
 
 from __future__ import annotations
 
@@ -92,6 +93,33 @@ def spread_maps(card: ReportCard, metrics: list[SetMetrics], path):
                            vmax=vmax, cmap="magma")
             ax.set(title=f"{m.name}", xticks=[], yticks=[])
         fig.colorbar(im, ax=axes[row].tolist(), label=label)
+    out = _save(fig, Path(path))
+    plt.close(fig)
+    return out
+
+
+def level_spread(card: ReportCard, summary: dict, references: dict, data: str, path):
+    """Per-level spread of T and S of each set over that of its reference (the data moved onto
+    the set's constraints, else the data) against depth, with the check's bounds: collapse of
+    the deep levels under guidance, or noise, shows as a profile leaving the band."""
+    from nemoml.evaluate.report import SPREAD_BOUNDS, _resolved
+
+    plt = _pyplot()
+    levels = np.flatnonzero(card.grid.tmask.any((1, 2)))
+    depth = card.grid.gdept[levels]
+    fig, axes = plt.subplots(1, 2, figsize=(9, 5), sharey=True)
+    for ax, var in zip(axes, ("T", "S"), strict=True):
+        for name, s in summary.items():
+            if name == data or s["n_states"] < 2:
+                continue
+            base = references.get(name, summary[data])
+            ax.semilogx(_resolved(s, var) / _resolved(base, var), depth, label=name)
+        for bound in SPREAD_BOUNDS:
+            ax.axvline(bound, color="k", ls="--", lw=0.8)
+        ax.set(xlabel=f"level spread of {var} / reference", title=var)
+    axes[0].set(ylabel="depth (m)")
+    axes[0].invert_yaxis()
+    axes[1].legend(fontsize=7)
     out = _save(fig, Path(path))
     plt.close(fig)
     return out

@@ -48,10 +48,10 @@ def table(metrics: list[SetMetrics], depth_box: float) -> str:
         f"\nBW: z > {depth_box:g} m, or {BOX_TOP:g} m < z and |lat| > {LAT_BOX:g}°; DW: "
         f"{BOX_TOP:g} m < z < {depth_box:g} m and |lat| < {LAT_BOX:g}° (volume-weighted means; "
         f"± is the std over states; water above {BOX_TOP:g} m is in neither). Inversions: % of "
-        "interface volume where sigma0 decreases downward by more than the threshold "
-        "(kg m-3), with the model's own EOS. Biases: RMS over levels of the residual of the set "
-        "mean; C1 rms: mean over states of each state's RMS residual. Spread: mean over the "
-        "surface of the per-gridpoint std across states; pattern spread: the same after "
+        "interface volume where locally referenced density decreases downward by more than the "
+        "threshold (kg m-3), with the model's own EOS. Biases: RMS over levels of the residual "
+        "of the set mean; C1 rms: mean over states of each state's RMS residual. Spread: mean "
+        "over the surface of the per-gridpoint std across states; pattern spread: the same after "
         "removing each state's surface mean. Diversity: mean distance between two states of "
         "the set; nearest train: median distance of a state to its nearest reference "
         "(training) state (leave-one-out for the reference itself); distances are RMS over "
@@ -62,7 +62,8 @@ def table(metrics: list[SetMetrics], depth_box: float) -> str:
 
 
 SPREADS = ("spread_sst", "spread_sss", "pattern_spread_sst", "pattern_spread_sss")
-REFERENCE_KEYS = SPREADS + ("level_spread_T", "level_spread_S", "diversity")
+REFERENCE_KEYS = SPREADS + ("level_spread_T", "level_spread_S", "level_resolution_T",
+                            "level_resolution_S", "diversity")
 SPREAD_BOUNDS = (0.5, 2.0)  # a set's spread over that of its reference, from both sides
 MEMORISATION_FRACTION = 0.5
 SPREAD_CHECKS = {"spread", "pattern_spread", "level_spread", "diversity"}
@@ -74,11 +75,20 @@ def _within(ratio) -> bool:
     return bool(np.all((ratio >= SPREAD_BOUNDS[0]) & (ratio <= SPREAD_BOUNDS[1])))
 
 
+def _resolved(s: dict, var: str) -> np.ndarray:
+    """A set's per-level spread of ``var``, floored at one float32 spacing of its values
+    (``level_resolution_*``): a spread below what float32 states resolve is no signal."""
+    spread = np.asarray(s[f"level_spread_{var}"], np.float64)
+    floor = np.asarray(s.get(f"level_resolution_{var}", 0.0), np.float64)
+    return np.maximum(spread, np.maximum(floor, 1e-30))
+
+
 def checks(summary: dict, data: str, free: str | None, spread_ref: dict | None = None,
            unseen: str | None = None, skip=()) -> dict:
     """The acceptance checks of each set against the data (and the unconstrained set).
 
-    - inversions (> 1e-5 kg m-3) and N² < 0 at most the data's plus 0.5 percentage points;
+    - inversions (locally referenced density decreasing downward by > 1e-5 kg m-3) and N² < 0
+      at most the data's plus 0.5 percentage points;
     - BW/DW mean T and S within two of the data's standard deviations (over states);
     - C1 bias at most a tenth of the unconstrained set's;
     - no collapse: surface spread at least half the data's (``spread``), and the same for
@@ -88,7 +98,9 @@ def checks(summary: dict, data: str, free: str | None, spread_ref: dict | None =
       seasonal swing that is most of the data's surface spread, so the data themselves keep
       only a quarter of it under C1 + T-S + stability;
     - neither collapse nor noise: the spread of every level (T and S) and the mean distance
-      between two states (``diversity``) between half and twice the same reference's;
+      between two states (``diversity``) between half and twice the same reference's; a level
+      spread counts from one float32 spacing of its values up (on GYRE the data's bottom
+      salinity under T-S spreads by 5e-7 psu, an eighth of float32's 3.8e-6 at 35 psu);
     - no memorisation: the median distance of a state to its nearest training state at least
       half that of real states the model has not seen (``unseen``: held-out model years), or
       without them of each training state to the others.
@@ -115,8 +127,7 @@ def checks(summary: dict, data: str, free: str | None, spread_ref: dict | None =
                                     for k in ("pattern_spread_sst", "pattern_spread_sss"))
         if "level_spread_T" in base:
             res["level_spread"] = all(
-                _within(np.asarray(s[k]) / np.maximum(np.asarray(base[k]), 1e-30))
-                for k in ("level_spread_T", "level_spread_S"))
+                _within(_resolved(s, k) / _resolved(base, k)) for k in ("T", "S"))
         if "diversity" in base:
             res["diversity"] = _within(s["diversity"] / base["diversity"])
         res["memorisation"] = s["nearest_train_median"] >= MEMORISATION_FRACTION * memo
@@ -230,6 +241,7 @@ def write_report(card: ReportCard, sets: dict, out_dir, plots: bool = True,
         files.append(P.ts_diagram(card, sets, out_dir / "ts_diagram.png"))
         files.append(P.stratification(card, metrics, out_dir / "stratification.png"))
         files.append(P.spread_maps(card, metrics, out_dir / "spread.png"))
+        files.append(P.level_spread(card, summary, spread_ref, data, out_dir / "level_spread.png"))
     return {"table": md, "summary": summary, "checks": result_checks,
             "checks_unseen": unseen_checks, "projection": moves,
             "files": [str(f) for f in files]}

@@ -64,11 +64,10 @@ class Physics:
         return self.density.sigma0(temp, sal)
 
     def n2(self, temp, sal) -> torch.Tensor:
+        """N² of each interface from its locally referenced density step (``local_step``)."""
         from nemoml.generate.density import GRAV, RHO0
 
-        upper = self.density.rho(temp[:, :-1], sal[:, :-1], self.dep_w)
-        lower = self.density.rho(temp[:, 1:], sal[:, 1:], self.dep_w)
-        return GRAV / RHO0 * (lower - upper) / self.dz
+        return GRAV / RHO0 * self.density.local_step(temp, sal, self.dep_w) / self.dz
 
     def raw(self, name: str, x: torch.Tensor) -> torch.Tensor:
         """The constrained quantity itself, before subtracting its target."""

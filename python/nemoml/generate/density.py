@@ -3,7 +3,8 @@
 A thin adapter over the density room (``nemoml.eos.EOS`` and the autograd ``nemoml.eos.torch_eos``)
 that the generator's metadata can name: ``rhop``/``sigma0`` (surface-referenced potential
 density) and the in-situ ``rho`` at a depth exactly as NEMO's ``eos_insitu_pot``/``eos_insitu``
-(r0 profile omitted), plus N² on w-levels.
+(r0 profile omitted), plus the locally referenced density step and N² on w-levels, the
+static-stability judge of the constraints, the final projection and the report card.
 """
 
 from __future__ import annotations
@@ -56,14 +57,29 @@ class Density:
         depth = torch.as_tensor(depth, dtype=temp.dtype, device=temp.device).expand_as(temp)
         return (torch_eos.rhd(temp, sal, depth, self._eos) + 1.0) * self._eos.rho0
 
-    def n2(self, temp: torch.Tensor, sal: torch.Tensor, gdepw, e3w) -> torch.Tensor:
-        """Brunt-Vaisala frequency squared on interior w-levels, shape (..., z-1, y, x).
+    def alpha(self, temp: torch.Tensor, sal: torch.Tensor, depth) -> torch.Tensor:
+        """Thermal expansion coefficient (NEMO ``rab_3d``'s alpha), 1/K, at ``depth`` metres."""
+        depth = torch.as_tensor(depth, dtype=temp.dtype, device=temp.device).expand_as(temp)
+        return torch_eos.rab(temp, sal, depth, self._eos)[0]
 
-        Both parcels of each interface are taken to the interface depth ``gdepw[k]`` and
-        compared there (local potential density), so the sign is that of NEMO's ``bn2``.
+    def local_step(self, temp: torch.Tensor, sal: torch.Tensor, dep_w) -> torch.Tensor:
+        """Locally referenced density step of each interface (kg m-3): the lower cell's in-situ
+        density minus the upper cell's, both taken to the interface depth ``dep_w`` (one per
+        interface, broadcastable to (z-1, y, x)); levels on axis -3, shape (..., z-1, y, x).
+
+        Its sign is that of N² (NEMO's ``bn2``): negative means statically unstable. Unlike a
+        sigma0 step it stays positive where cold water lies under warmer, saltier water that is
+        lighter only at the surface (thermobaricity).
         """
-        dep = torch.as_tensor(gdepw[1:], dtype=temp.dtype, device=temp.device)[:, None, None]
-        e3 = torch.as_tensor(e3w[1:], dtype=temp.dtype, device=temp.device)[:, None, None]
+        dep = torch.as_tensor(dep_w, dtype=temp.dtype, device=temp.device)
+        if dep.ndim == 1:
+            dep = dep[:, None, None]
         upper = self.rho(temp[..., :-1, :, :], sal[..., :-1, :, :], dep)
         lower = self.rho(temp[..., 1:, :, :], sal[..., 1:, :, :], dep)
-        return GRAV / RHO0 * (lower - upper) / e3
+        return lower - upper
+
+    def n2(self, temp: torch.Tensor, sal: torch.Tensor, gdepw, e3w) -> torch.Tensor:
+        """Brunt-Vaisala frequency squared on interior w-levels, shape (..., z-1, y, x):
+        ``g / rho0 * local_step / e3w`` at the interface depths ``gdepw[1:]``."""
+        e3 = torch.as_tensor(e3w[1:], dtype=temp.dtype, device=temp.device)[:, None, None]
+        return GRAV / RHO0 * self.local_step(temp, sal, gdepw[1:]) / e3

@@ -7,18 +7,29 @@ ends with a projection in sigma0, where the sets are convex:
 - **C1/C2 profiles**: the smallest sigma0 change (volume-weighted norm) that meets the set's
   C1 and C2 targets exactly; for C1 alone it is one uniform shift per level, so the spatial
   structure and spread of every level are kept;
-- with ``stability``, **stable columns** (sigma0 non-decreasing downward): the
-  thickness-weighted isotonic regression of each column, i.e. the nearest stable column
-  (unstable runs of cells take their mean: what convective adjustment does to density),
-  alternated with the profile step. Alternating the two exact projections converges to a
-  state in both sets; it ends on the stability step and stops once the C1/C2 residual is
-  below ``tol``.
+- with ``stability``, **statically stable columns**, judged as N² (NEMO's ``bn2``) judges them:
+  by the locally referenced density step of each interface (both cells at the interface
+  depth, ``Density.local_step``), not by sigma0, which inverts in stable deep water where cold
+  water lies under warmer, saltier water (thermobaricity). The local step is written as a
+  sigma0 step minus an offset per interface, ``local >= 0  <=>  dsigma0 >= o``, with ``o``
+  exact for the current water (``stability_offsets``). For fixed offsets the stable set is a
+  shifted monotone cone in sigma0, and its projection is the thickness-weighted isotonic
+  regression of ``sigma0 - cumsum(o)`` down each column (unstable runs of cells pool: what
+  convective adjustment does to density). It alternates with the profile step and ends on the
+  stability step once the C1/C2 residual is below ``tol``.
 
 Temperature then takes the projected sigma0 by Newton's method at fixed salinity; only where
 that would need water colder than freezing does salinity change too. With T-S in the set,
 each level's salinity then takes one uniform shift to its target mean, along isopycnals (T
-follows from sigma0), so stability, C1 and C2 are untouched and the level-mean T is left close
-to its target by C1; with T-S alone, T takes its own uniform shift per level as well.
+follows from sigma0), so C1 and C2 are untouched and the level-mean T is left close to its
+target by C1; with T-S alone, T takes its own uniform shift per level as well.
+
+The offsets depend on the water, so with ``stability`` this is repeated from the new water
+(offsets re-made once per outer round) until every interface is locally stable to
+``STABLE_TOL``. The offsets scale the local step by ``alpha(0) / alpha(p)`` so that, to first
+order, they do not depend on the temperature difference across the interface, the variable the
+Newton step moves: one or two outer rounds are enough. Columns that are already stable are
+left bit-for-bit as they are.
 """
 
 from __future__ import annotations
@@ -35,6 +46,8 @@ LAND_VALUE = 1e6  # below the bottom: heavier than any water, so never pooled wi
 LAND_WEIGHT = 1e-30
 FIXED_WEIGHT = 1e8  # observed cells: a pooled run takes their value (to ~1e-7 relative;
 # larger weights would cost precision in the prefix sums of `isotonic`)
+STABLE_TOL = 1e-9  # kg m-3: a locally referenced step above -STABLE_TOL counts as stable
+OUTER_ROUNDS = 8  # offsets re-made from the new water at most this often
 T_RANGE = (-2.0, 40.0)  # degC: about the freezing point of sea water up; the EOS range
 S_RANGE = (0.0, 42.0)
 
@@ -46,13 +59,16 @@ def _normalise(w: np.ndarray) -> np.ndarray:
 @dataclass
 class Projection:
     """Outcome of ``project``: rounds used, C1/C2 residual left (kg m-3), largest T and S
-    changes."""
+    changes, largest SSH change (m), outer rounds (offsets made) and the most negative locally
+    referenced density step left (kg m-3, 0 when every judged interface is stable)."""
 
     rounds: int
     residual: float
     max_dt: float
     max_ds: float
     max_dssh: float = 0.0
+    outer: int = 1
+    unstable: float = 0.0
 
 
 def isotonic(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -134,16 +150,23 @@ class SigmaProjector:
                 out[:, 1:] -= q
         return out * self.inv_metric
 
-    def stabilise(self, sig: np.ndarray) -> np.ndarray:
+    def stabilise(self, sig: np.ndarray, offsets: np.ndarray | None = None) -> np.ndarray:
+        """Nearest column (volume-weighted norm) with ``sigma0[k+1] - sigma0[k] >= offsets[k]``
+        at every wet interface (``offsets`` (B, L-1, y, x); none: sigma0 non-decreasing)."""
         n_b, n_lev, ny, nx = sig.shape
+        cum = np.zeros_like(sig)
+        if offsets is not None:
+            cum[:, 1:] = np.cumsum(offsets * (self.tmask[:-1] & self.tmask[1:]), axis=1)
         cols = sig.transpose(0, 2, 3, 1).reshape(-1, n_lev)
-        vals = np.where(np.tile(self.col_wet, (n_b, 1)), cols, LAND_VALUE)
-        fit = vals.copy()  # stable columns are left bit-for-bit as they are
+        shift = cum.transpose(0, 2, 3, 1).reshape(-1, n_lev)
+        wet = np.tile(self.col_wet, (n_b, 1))
+        vals = np.where(wet, cols - shift, LAND_VALUE)
+        fit = np.where(wet, cols, LAND_VALUE)  # stable columns are left bit-for-bit as they are
         todo = np.flatnonzero((np.diff(vals, axis=1) < 0).any(1))
         n_col = ny * nx
         for a in range(0, len(todo), self.chunk):
             rows = todo[a: a + self.chunk]
-            fit[rows] = isotonic(vals[rows], self.col_w[rows % n_col])
+            fit[rows] = isotonic(vals[rows], self.col_w[rows % n_col]) + shift[rows]
         return fit.reshape(n_b, ny, nx, n_lev).transpose(0, 3, 1, 2) * self.tmask
 
     def shift(self, sig: np.ndarray) -> np.ndarray:
@@ -157,14 +180,39 @@ class SigmaProjector:
             return 0.0
         return float(np.abs(self.profiles(sig) - self.target[None])[:, self.movable].max())
 
-    def __call__(self, sig: np.ndarray, tol: float, rounds: int) -> tuple[np.ndarray, int]:
+    def __call__(self, sig: np.ndarray, tol: float, rounds: int,
+                 offsets: np.ndarray | None = None) -> tuple[np.ndarray, int]:
         for n in range(1, rounds + 1):
             if self.stable:
-                sig = self.stabilise(sig)
+                sig = self.stabilise(sig, offsets)
             if self.residual(sig) <= tol:
                 return sig, n
             sig = self.shift(sig)
         return sig, rounds
+
+
+def stability_offsets(temp: torch.Tensor, sal: torch.Tensor, density,
+                      dep_w: torch.Tensor) -> np.ndarray:
+    """Per-interface offsets ``o`` (B, L-1, y, x) with ``local_step >= 0 <=> dsigma0 >= o`` for
+    this water: ``o = dsigma0 - lam * local_step``, ``lam = alpha(0) / alpha(dep_w) > 0`` at
+    the interface's mean T and S (both steps are then ~``rho0 beta dS`` apart, whatever dT)."""
+    with torch.no_grad():
+        sig = density.sigma0(temp, sal)
+        local = density.local_step(temp, sal, dep_w)
+        tm = 0.5 * (temp[:, 1:] + temp[:, :-1])
+        sm = 0.5 * (sal[:, 1:] + sal[:, :-1])
+        a0, ap = density.alpha(tm, sm, 0.0), density.alpha(tm, sm, dep_w)
+        lam = torch.where((a0 > 1e-7) & (ap > 1e-7), a0 / ap.clamp_min(1e-7),
+                          torch.ones_like(a0)).clamp(0.1, 10.0)
+        return ((sig[:, 1:] - sig[:, :-1]) - lam * local).numpy()
+
+
+def unstable_steps(temp: torch.Tensor, sal: torch.Tensor, density, dep_w: torch.Tensor,
+                   pair: np.ndarray) -> float:
+    """The most negative locally referenced step over wet interfaces (0 if none), kg m-3."""
+    with torch.no_grad():
+        local = density.local_step(temp, sal, dep_w).numpy()
+    return float(max(0.0, -np.where(pair, local, 0.0).min()))
 
 
 def _newton(sigma: torch.Tensor, var: torch.Tensor, fn, lo: float, hi: float,
@@ -255,28 +303,39 @@ def project(x: torch.Tensor, cset: ConstraintSet, density, tol: float = 1e-6,
     temp = torch.as_tensor(fields["T"][:, lv])
     sal = torch.as_tensor(fields["S"][:, lv])
     tmask = grid.tmask[lv]
-    with torch.no_grad():
-        sig = density.sigma0(temp, sal).numpy()
     targets = {n: cset.targets[n].numpy() for n in ("c1", "c2") if n in cset.names}
     stable = "stability" in cset.names
     moves_sigma = stable or bool(targets)  # otherwise only T-S: sigma0 stays as sampled
     proj = SigmaProjector(tmask, grid.area, grid.thickness()[lv], targets, fixed, stable=stable,
                           level_area=grid.level_area(lv))
-    new_sig, n = proj(sig * tmask, tol, rounds)
-    new_sig = np.where(tmask, new_sig, sig)  # land keeps its own value: no Newton step there
-    new_t, new_s = temp, sal
-    if moves_sigma:
-        new_t, new_s = water_for(torch.as_tensor(new_sig), temp, sal, density)
     keep = tmask == 0 if fixed is None else (tmask == 0) | fixed
-    if "ts" in cset.names:
-        # level-mean S exactly, along isopycnals; level-mean T then follows from C1, and when
-        # no density step ties T, it takes its own uniform shift per level
-        ts_target = cset.targets["ts"].numpy()
-        weights = tmask * grid.level_area(lv)
-        new_t, new_s = match_salinity(torch.as_tensor(new_sig), new_t, new_s,
-                                      ts_target[len(lv):], weights, ~keep, density)
-        if not moves_sigma:
-            new_t = level_shift(new_t, ts_target[: len(lv)], weights, ~keep)
+    keep_t = torch.as_tensor(keep)
+    # interfaces judged: wet below and above, and not between two observed cells (they stay)
+    pair = (tmask[:-1] & tmask[1:]) & ~(keep[:-1] & keep[1:])
+    dep_w = cset.physics.dep_w
+    new_t, new_s, new_sig, n, left = temp, sal, None, 0, 0.0
+    for outer in range(1, (OUTER_ROUNDS if stable else 1) + 1):  # noqa: B007 (reported)
+        with torch.no_grad():
+            sig = density.sigma0(new_t, new_s).numpy()
+        offsets = stability_offsets(new_t, new_s, density, dep_w) if stable else None
+        new_sig, used = proj(sig * tmask, tol, rounds, offsets)
+        n += used
+        new_sig = np.where(tmask, new_sig, sig)  # land keeps its own value: no Newton step there
+        if moves_sigma:
+            new_t, new_s = water_for(torch.as_tensor(new_sig), new_t, new_s, density)
+        if "ts" in cset.names:
+            # level-mean S exactly, along isopycnals; level-mean T then follows from C1, and
+            # when no density step ties T, it takes its own uniform shift per level
+            ts_target = cset.targets["ts"].numpy()
+            weights = tmask * grid.level_area(lv)
+            new_t, new_s = match_salinity(torch.as_tensor(new_sig), new_t, new_s,
+                                          ts_target[len(lv):], weights, ~keep, density)
+            if not moves_sigma:
+                new_t = level_shift(new_t, ts_target[: len(lv)], weights, ~keep)
+        new_t, new_s = torch.where(keep_t, temp, new_t), torch.where(keep_t, sal, new_s)
+        left = unstable_steps(new_t, new_s, density, dep_w, pair) if stable else 0.0
+        if left <= STABLE_TOL:
+            break
     new_t = np.where(keep, temp.numpy(), new_t.numpy()) * tmask
     new_s = np.where(keep, sal.numpy(), new_s.numpy()) * tmask
     max_dt = float(np.abs(new_t - temp.numpy()).max())
@@ -288,4 +347,4 @@ def project(x: torch.Tensor, cset: ConstraintSet, density, tol: float = 1e-6,
                                    density, grid, lv, ssh_fixed)
         max_dssh = float(np.abs(fields["SSH"] - old_ssh).max())
     fields["T"][:, lv], fields["S"][:, lv] = new_t, new_s
-    return fields, Projection(n, proj.residual(new_sig), max_dt, max_ds, max_dssh)
+    return fields, Projection(n, proj.residual(new_sig), max_dt, max_ds, max_dssh, outer, left)
