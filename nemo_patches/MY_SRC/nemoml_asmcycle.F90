@@ -43,14 +43,19 @@ CONTAINS
       !!                  ***  ROUTINE nemoml_asmcycle_step  ***
       !! ** Purpose :   cycled assimilation: state samples to the bridge, IAU re-armed
       !! ** Method  :   called after the time level swap of step kt, Kmm the level of the
-      !!                state at the end of kt; the bridge returns at once between samples
+      !!                state at the end of kt; only the sampling steps reach the bridge
       !!----------------------------------------------------------------------
       INTEGER, INTENT(in) ::   kt    ! ocean time step
       INTEGER, INTENT(in) ::   Kmm   ! time level of the state at the end of step kt
-      INTEGER ::   iiau, istat
+      INTEGER ::   iiau, istat, ifreq
       !!----------------------------------------------------------------------
       IF( nn_nemoml_cycle <= 0 )   RETURN
       IF( .NOT. l_checked )   CALL asmcycle_check
+      ! only the sampling steps go to the bridge (its own rule, so no call, no collective and
+      ! no Python on the other steps): every nn_nemoml_freq steps, 0 = once a model day
+      ifreq = nn_nemoml_freq
+      IF( ifreq <= 0 )   ifreq = NINT( 86400._wp / rn_Dt )
+      IF( MOD( kt - nit000 + 1, ifreq ) /= 0 )   RETURN
       CALL asmcycle_alloc
       CALL nemoml_cycle( kt, nemoml_asm_fields( Kmm, t_bkginc, s_bkginc, u_bkginc, v_bkginc, ssh_bkginc ),   &
          &               iiau, istat )

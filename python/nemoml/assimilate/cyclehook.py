@@ -2,8 +2,9 @@
 
 At init (root rank) the clock is built from the settings (:mod:`cycle`), the observation file
 of the whole run (``nemoml-obs-2``) is read and every window's observations are binned once on
-the host grid (a point outside the grid, on land or dated outside the run stops the run now,
-not months later), and the method is loaded:
+the host grid as a check (a point outside the grid or on land stops the run now, not months
+later; each window is binned again when it ends, as keeping every window's grids would cost
+more memory than the run's observations), and the method is loaded:
 
 - ``enoi`` (default): EnOI (:mod:`enoi`) with the ensemble of background-error anomalies
   ``cn_nemoml_enoi_ens`` (``nemoml-ens-1``); any window length. Default because it cycles

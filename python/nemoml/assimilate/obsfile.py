@@ -93,8 +93,8 @@ def _columns(path: str | Path, fmt: str, names: tuple[str, ...], ints: tuple[str
         attrs = {k: ds.getncattr(k) for k in ds.ncattrs()}
     if len({v.size for v in cols.values()}) != 1:
         raise ValueError(f"{path}: variables {names} differ in length")
-    for name in names:
-        bad = ~np.isfinite(cols[name]) if name not in ints else np.zeros(0, bool)
+    for name in (n for n in names if n not in ints):
+        bad = ~np.isfinite(cols[name])
         if bad.any():
             raise ValueError(f"{path}: variable '{name}' has {int(bad.sum())} non-finite "
                              f"values (first at obs index {int(np.flatnonzero(bad)[0])})")
