@@ -265,6 +265,34 @@ def test_projection_moves_and_raw_rows(tmp_path):
     assert "| Set (raw) |" in out["table"] and out["projection"]["Set"] == m
 
 
+def test_projection_check_compares_the_move_with_the_datas(tmp_path):
+    """A set the projection moves more than half as far as it moves the data onto the same
+    constraints fails ``projection`` (against the data and the held-out states); one it moves
+    less passes; a set without pre-projection states is not judged."""
+    grid = _grid()
+    ref = _stable(grid, 6)
+    held = _stable(grid, 6, seed=5)
+    shift = 0.2 * grid.tmask  # "the projection" moves the data by 0.2 degC everywhere
+    under = {"Far": {"T": ref["T"] + shift, "S": ref["S"]},
+             "Near": {"T": ref["T"] + shift, "S": ref["S"]}}
+    held_under = {k: {"T": held["T"] + shift, "S": held["S"]} for k in under}
+    final = _stable(grid, 6, seed=9)
+    sets = {"Data": ref, "Unseen": held, "Far": final, "Near": final, "Plain": final}
+    raw = {"Far": {"T": final["T"] - 0.15 * grid.tmask, "S": final["S"]},  # 0.75 of 0.2
+           "Near": {"T": final["T"] - 0.05 * grid.tmask, "S": final["S"]}}  # 0.25 of 0.2
+    card = ReportCard(grid, "eos80", ref)
+    out = write_report(card, sets, tmp_path, plots=False, data_under=under, raw=raw,
+                       unseen="Unseen", unseen_under=held_under)
+    for got in (out["checks"], out["checks_unseen"]):
+        assert not got["Far"]["projection"] and got["Near"]["projection"]
+        assert "projection" not in got["Plain"]
+    # the S move counts too: the data's S does not move, so any S move fails
+    raw["Near"]["S"] = final["S"] - 1e-3 * grid.tmask
+    out = write_report(card, sets, tmp_path, plots=False, data_under=under, raw=raw)
+    assert not out["checks"]["Near"]["projection"]
+    assert "Data onto Far's constraints" in out["table"]
+
+
 def test_bench_paired_standard_error_sees_through_shared_noise():
     """Two ensembles from the same first states differ by a small, constant offset: the
     paired standard error of their difference is far below the unpaired one."""
