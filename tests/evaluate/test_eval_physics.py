@@ -147,6 +147,24 @@ def test_cli_on_gyre(tmp_path, capsys):
               str(tmp_path / "short.nc"), "--out", str(tmp_path)])
 
 
+@pytest.mark.skipif(not (SHARED / "data/gyre/gyre_states.nc").is_file(), reason="no shared data")
+def test_cli_holdout_is_a_row_and_a_second_set_of_checks(tmp_path, capsys):
+    import json
+
+    gyre = SHARED / "data" / "gyre"
+    restart = str(gyre / "example_restart.nc")
+    rc = main(["evaluate", "--mesh-mask", str(gyre / "mesh_mask.nc"), "--reference", restart,
+               "--holdout", restart, "--holdout-name", "Unseen", "--set", f"Again={restart}",
+               "--out", str(tmp_path), "--no-plots"])
+    assert rc == 0
+    assert "| Unseen | 1 |" in capsys.readouterr().out
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert set(report["checks_unseen"]) == {"Again"} and set(report["checks"]) == {"Again"}
+    with pytest.raises(ValueError, match="--holdout-every must be >= 1"):
+        main(["evaluate", "--mesh-mask", str(gyre / "mesh_mask.nc"), "--reference", restart,
+              "--holdout", restart, "--holdout-every", "0", "--out", str(tmp_path)])
+
+
 def test_spread_check_compares_a_constrained_set_with_the_data_under_its_constraints():
     from nemoml.evaluate.report import SPREADS, checks
 
