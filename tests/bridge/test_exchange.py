@@ -71,3 +71,7 @@ def test_scale_bench_quick(capsys):
     assert out["gb_gathered"] * 1e9 == pytest.approx(4 * 120 * 110 * 12, rel=0.01)  # T, SSH
     # ranks that run no model never import torch (its import alone is 0.2 GB resident)
     assert out["other_ranks_rss_gb"] < 0.15, out
+    # the tiled denoiser (4 x 4 tiles of 32) samples the same state with less device memory
+    assert out["tiles"] == 16 and out["tile_eps_max_rel_diff"] < 1e-5, out
+    assert 0 < out["tile_max_abs_diff"] < 1e-3, out  # float32 rounding, amplified by 2 steps
+    assert out["device_peak_gb_tile"] < out["device_peak_gb_full"] / 4, out

@@ -14,6 +14,7 @@ def _train_da_gyre(args: argparse.Namespace) -> int:
     from nemoml.assimilate.inline3d import export_state_solver
     from nemoml.assimilate.solver3d import StateSolverConfig
     from nemoml.assimilate.train3d import Train3DConfig, load_checkpoint, train
+    from nemoml.generate import distributed
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -22,8 +23,13 @@ def _train_da_gyre(args: argparse.Namespace) -> int:
     cfg = Train3DConfig(solver=solver, steps=args.steps, batch=args.batch or 3,
                         lr=args.lr or 2e-3, argo_per_day=args.argo_per_day, seed=args.seed)
     out = Path(args.out)
-    result = train(cfg, out, resume=args.resume, device=args.device, progress=not args.quiet)
-    if args.export:
+    ranks = distributed.start(args.device) if args.ddp else distributed.Ranks()
+    try:
+        result = train(cfg, out, resume=args.resume, device=ranks.device if args.ddp
+                       else args.device, progress=not args.quiet and ranks.root, ranks=ranks)
+    finally:
+        ranks.close()
+    if args.export and ranks.root:
         model, ckpt = load_checkpoint(out / "best.pt")
         result["export"] = export_state_solver(model, ckpt, args.export).get("pt2")
     print(json.dumps({"out": str(out), **{k: v for k, v in result.items() if k != "history"}}))
@@ -103,6 +109,9 @@ def register(subparsers) -> None:
     p.add_argument("--resume", action="store_true", help="gyre: continue from OUT/last.pt")
     p.add_argument("--device", default="cpu", help="gyre: torch device (cpu, cuda)")
     p.add_argument("--threads", type=int, default=0, help="gyre: torch threads (0: default)")
+    p.add_argument("--ddp", action="store_true",
+                   help="gyre: data-parallel over the MPI ranks (mpirun -n N; --batch is the "
+                        "global batch)")
     p.add_argument("--argo-per-day", type=int, default=5, help="gyre: Argo profiles a day")
     p.add_argument("--export", default=None, help="gyre: export best.pt to this folder")
     p.add_argument("--satellites", type=int, default=4)

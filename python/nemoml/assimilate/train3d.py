@@ -27,6 +27,7 @@ from nemoml.assimilate import gyre, simobs
 from nemoml.assimilate.obsfile import ObsSet, bin_obs
 from nemoml.assimilate.ocean import OceanGrid
 from nemoml.assimilate.solver3d import Codec, StateNet, StateSolverConfig
+from nemoml.generate.distributed import Ranks
 from nemoml.generate.gridinfo import GridInfo
 from nemoml.generate.layout import Layout
 
@@ -222,8 +223,12 @@ def load_checkpoint(path: str | Path) -> tuple[StateNet, dict]:
 
 
 def train(cfg: Train3DConfig, out_dir: Path, resume: bool = False, device: str = "cpu",
-          progress: bool = True, exp: Experiment | None = None) -> dict:
+          progress: bool = True, exp: Experiment | None = None, ranks: Ranks | None = None
+          ) -> dict:
     from tqdm import tqdm
+
+    ranks = ranks or Ranks()  # --ddp: this rank's slice of each batch, gradients averaged
+    part = ranks.part(cfg.batch)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(cfg.seed)
@@ -252,13 +257,15 @@ def train(cfg: Train3DConfig, out_dir: Path, resume: bool = False, device: str =
     bar = tqdm(total=cfg.steps, initial=step, desc="train-da gyre", disable=not progress)
     val_dev = [(s, x0.to(device), y.to(device), w.to(device)) for s, x0, y, w in wins]
     while step < cfg.steps:
-        tgt, bkg, y, w = (a.to(device) for a in sampler.batch(rng))
+        tgt, bkg, y, w = (a[part].to(device) for a in sampler.batch(rng))
         loss = loss_fn(model(bkg, y, w), tgt, weights, exp.n_days, model)
         opt.zero_grad()
-        if torch.isfinite(loss):
+        if torch.isfinite(ranks.mean(loss)):
             loss.backward()
+            ranks.average_gradients(model)
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
             opt.step()
+        loss = ranks.mean(loss.detach())  # the global batch's, for the log
         sched.step()
         step += 1
         bar.update(1)
@@ -273,10 +280,12 @@ def train(cfg: Train3DConfig, out_dir: Path, resume: bool = False, device: str =
                     "torch_rng": torch.get_rng_state(), "val_ratio_T": val}
             if val < best:
                 best = val
-                save_checkpoint(out_dir / "best.pt", model, None, cfg, exp, meta)
-            save_checkpoint(last, model, opt, cfg, exp, meta)
+                if ranks.root:
+                    save_checkpoint(out_dir / "best.pt", model, None, cfg, exp, meta)
+            if ranks.root:
+                save_checkpoint(last, model, opt, cfg, exp, meta)
             if progress:
                 bar.write(f"step {step}: validation T error ratio {val:.3f}")
     bar.close()
     return {"best_val_ratio_T": best, "history": history, "steps": step,
-            "minutes": minutes + (time.perf_counter() - t0) / 60}
+            "minutes": minutes + (time.perf_counter() - t0) / 60, **ranks.summary(model)}

@@ -9,6 +9,13 @@ scatters T, S, U, V, SSH back. Figures come from the hook's profile line on the 
 (``bridge.hooks``: phase seconds, peaks of resident memory above the hook's start) and the
 sampler's progress lines.
 
+The same generator then samples in this process with its denoiser whole and tiled
+(``generate.tiled``, ``TILE`` cells a side): ``seconds_per_sampler_step_full`` /
+``_tiled`` (one run each, same seed, 1 thread), ``tile_max_abs_diff`` (their states' largest
+difference, normalised units; ``tile_eps_max_rel_diff``: one denoiser call's, over its
+largest value) and the compute device's peak for one denoiser call whole and per
+tile (``device_peak_gb_full`` / ``_tile``; counted tensor storages on the CPU).
+
 ``root_peak_rss_over_fields`` is the root's peak resident memory during gather and scatter,
 above its memory when the hook started, over the bytes of the global fields gathered and
 returned: what the bridge costs per byte it moves (the formula in ``bridge.hooks`` gives
@@ -29,6 +36,7 @@ from nemoml.bridge.host import run_host
 NI, NJ, NK, RANKS, LAND = 362, 332, 75, 8, 0.75
 QUICK = (120, 110, 11)  # --quick (tests): the same path on a small grid
 STEPS = 3
+TILE, QUICK_TILE = 96, 32
 
 
 def host_tmask(ni: int, nj: int, nk: int, land: float) -> np.ndarray:
@@ -82,6 +90,9 @@ def write_generator(out: Path, ni=NI, nj=NJ, nk=NK, land=LAND) -> Path:
     del fields
     torch.manual_seed(0)
     net = UNet(layout.channels, base=8, mults=(1, 2), blocks=1)
+    # UNet starts its output layer at zero (eps = 0 whatever the input): drawn here, so the
+    # tiled and whole denoisers have something to disagree on
+    torch.nn.init.normal_(net.out.weight, std=0.05)
     density, sched = Density("eos80"), Schedule(1000)
     start = GaussianStart.fit(x, layout.mask_tensor(), sched.snr(sched.t_start))
     config = {"base": 8, "mults": [1, 2], "blocks": 1, "clip": 6.0,
@@ -108,6 +119,39 @@ def _step_seconds(output: str) -> float:
     return (s1 - s0) / (k1 - k0) if k1 > k0 else s1 / k1
 
 
+def tiled_figures(path: Path, steps: int, tile: int) -> dict:
+    """The generator at ``path`` sampling whole and tiled in this process (one run each)."""
+    import time
+
+    import torch
+
+    from nemoml.generate import load_generator
+    from nemoml.generate.tiled import TiledUNet, eager_unet, peak_bytes, tile_generator
+
+    torch.set_num_threads(1)
+    gen = load_generator(path)
+    t0 = time.perf_counter()
+    full = gen.run(1, 0, steps)
+    t1 = time.perf_counter()
+    tiled = tile_generator(load_generator(path), tile)
+    t2 = time.perf_counter()
+    cut = tiled.run(1, 0, steps)
+    t3 = time.perf_counter()
+    net = eager_unet(gen.net, gen.meta["model"], gen.layout.channels)
+    x, t, mask = full, torch.tensor([gen.schedule.t_start]), gen.mask
+    with torch.no_grad():
+        eps, whole = peak_bytes(lambda: net(x.clone(), t, mask))
+    meter = TiledUNet(net, tile, meter=True)
+    eps_tiled = meter(x, t, mask)
+    return {"tile": f"{tile}x{tile}", "tiles": meter.tiles_last,
+            "seconds_per_sampler_step_full": round((t1 - t0) / steps, 3),
+            "seconds_per_sampler_step_tiled": round((t3 - t2) / steps, 3),
+            "tile_max_abs_diff": float((cut - full).abs().max()),
+            "tile_eps_max_rel_diff": float((eps_tiled - eps).abs().max() / eps.abs().max()),
+            "device_peak_gb_full": round(whole / 1e9, 4),
+            "device_peak_gb_tile": round(meter.peak / 1e9, 4)}
+
+
 def run(args) -> dict:
     steps = 2 if args.quick else STEPS
     ni, nj, nk = QUICK if args.quick else (NI, NJ, NK)
@@ -124,6 +168,7 @@ def run(args) -> dict:
         r = run_host(RANKS, work, host=host, settings=settings, timeout=1500)
         if r.returncode != 0:
             raise RuntimeError(f"the host failed ({r.returncode}):\n{r.output[-3000:]}")
+        tiles = tiled_figures(work / "generator", steps, QUICK_TILE if args.quick else TILE)
     p = _profile(r.output)
     moved = (p["gather_bytes"] + p["scatter_bytes"]) / 1e9
     over = max(p["gather_peak_over_start_gb"], p["scatter_peak_over_start_gb"])
@@ -142,4 +187,5 @@ def run(args) -> dict:
         "seconds_generator_call": p["handler_s"], "sampler_steps": steps,
         "seconds_per_sampler_step": round(_step_seconds(r.output), 3),
         "other_ranks_rss_gb": p["other_ranks_rss_peak_gb"],
+        **tiles,
     }

@@ -60,6 +60,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="e.g. c1+ts+stability (stability ends with a projection onto all of them)")
     g.add_argument("--condition-sst", default=None, metavar="FILE",
                    help="netCDF state whose surface temperature conditions the samples")
+    g.add_argument("--tile", type=int, default=0, metavar="N",
+                   help="evaluate the denoiser in N x N tiles, exactly (generate/tiled.py)")
     g.add_argument("--out", required=True, help="ensemble file (netCDF, time = member)")
     g.add_argument("--restart-template", default=None,
                    help="NEMO restart to copy; one restart per member is written beside OUT")

@@ -1,11 +1,13 @@
-"""Data-parallel training over MPI ranks: ``train-generator --ddp`` under ``mpirun``.
+"""Data-parallel training over MPI ranks: ``train-generator --ddp`` and ``train-da --case gyre
+--ddp`` under ``mpirun``.
 
 Ranks and world size come from MPI (``mpi4py``); ``torch.distributed`` is started with the
 gloo backend on the CPU and NCCL on GPUs (each rank on the GPU of its node-local rank), its
 rendezvous address broadcast from rank 0. Every rank holds the database and draws the same
 global batch, steps and noise from the same seeded generator, and computes its own equal slice
-of the batch; DistributedDataParallel averages the gradients, so a step equals the
-single-process step on the global batch up to the order of float sums.
+of the batch; the gradients are averaged (DistributedDataParallel for the generator, one
+all-reduce by hand for 4DVarNet), so a step equals the single-process step on the global batch
+up to the order of float sums.
 """
 
 from __future__ import annotations
@@ -54,6 +56,29 @@ class Ranks:
 
         ids = [self.device.index] if self.device.type == "cuda" else None
         return DistributedDataParallel(net, device_ids=ids)
+
+    def average_gradients(self, net: torch.nn.Module) -> None:
+        """Average ``net``'s gradients over the ranks in place (one all-reduce): for models
+        whose forward takes gradients of its own (4DVarNet's solver), which
+        DistributedDataParallel's wrapper is not made for."""
+        if self.world == 1:
+            return
+        grads = [p.grad for p in net.parameters() if p.grad is not None]
+        flat = torch.cat([g.reshape(-1) for g in grads])
+        dist.all_reduce(flat)
+        flat /= self.world
+        offset = 0
+        for g in grads:
+            g.copy_(flat[offset: offset + g.numel()].view_as(g))
+            offset += g.numel()
+
+    def summary(self, net: torch.nn.Module) -> dict:
+        """``{"ddp": {ranks, rank, max_weight_difference}}`` of a data-parallel run, else
+        ``{}``."""
+        if self.world == 1:
+            return {}
+        return {"ddp": {"ranks": self.world, "rank": self.rank,
+                        "max_weight_difference": self.max_difference(net)}}
 
     def max_difference(self, net: torch.nn.Module) -> float:
         """Largest difference of any weight from rank 0's: 0 when the ranks agree."""

@@ -88,6 +88,10 @@ def generate_to_files(args) -> list[Path]:
     from nemoml.generate.export import load_generator
 
     gen = load_generator(args.model)
+    if getattr(args, "tile", 0):
+        from nemoml.generate.tiled import tile_generator
+
+        tile_generator(gen, args.tile)
     info = gen.layout.grid
     condition = sst_condition(args.condition_sst, info) if args.condition_sst else None
     names = [c for c in args.constraints.split("+") if c]
