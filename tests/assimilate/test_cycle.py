@@ -150,10 +150,6 @@ def test_bad_cycle_settings_say_why(kw, message):
         Settings.from_text(cycle_settings(**kw))
 
 
-@pytest.mark.xfail(strict=True, reason="solver3d.StateNet.forward divides every iteration's "
-                   "gradient by the first one's RMS: a background near the truth makes it "
-                   "explode (why cycled 4DVarNet diverges); needs a fixed or per-step "
-                   "normalisation and retraining")
 def test_packaged_4dvarnet_is_stable_on_a_background_near_the_truth():
     from nemoml.assimilate import replay
     from nemoml.assimilate.inline3d import load_state_solver

@@ -1,5 +1,7 @@
 """The 3D multivariate 4DVarNet on GYRE: training reduces the cost, export, input checks."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -20,7 +22,7 @@ from nemoml.assimilate.train3d import (
 
 pytestmark = pytest.mark.skipif(not gyre.DAILY.is_file(), reason="needs ../shared/data/gyre_daily")
 
-TINY = StateSolverConfig(hidden_prior=4, hidden_lstm=4, n_step=2)
+TINY = StateSolverConfig(hidden_prior=4, hidden_lstm=4, n_step=2, subspace_rank=4)
 
 
 @pytest.fixture(scope="module")
@@ -47,11 +49,12 @@ def test_layout_channels_follow_the_generator(exp):
 
 def test_a_few_training_steps_reduce_the_loss(exp, window):
     torch.manual_seed(0)
-    cfg = Train3DConfig(solver=TINY, batch=2)
+    # plain descent switched on (lr_grad 0.1) so the few steps train the prior through it too
+    cfg = Train3DConfig(solver=replace(TINY, lr_grad=0.1), batch=2)
     sampler = Sampler(exp, window[2], cfg)
     rng = np.random.default_rng(0)
     batch = sampler.batch(rng)
-    model = build_model(cfg.solver, exp.layout)
+    model = build_model(cfg.solver, exp.layout, exp.subspace(cfg, sampler.truth))
     weights = exp.loss_weights()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     tgt, bkg, y, w = batch
@@ -86,7 +89,7 @@ def test_obs_weights_follow_each_variables_noise(exp, window):
 @pytest.fixture(scope="module")
 def exported(exp, tmp_path_factory):
     torch.manual_seed(1)
-    model = build_model(TINY, exp.layout)
+    model = build_model(TINY, exp.layout, exp.subspace(Train3DConfig(solver=TINY)))
     d = tmp_path_factory.mktemp("da3d")
     save_checkpoint(d / "tiny.pt", model, None, Train3DConfig(solver=TINY), exp, {"step": 0})
     model, ckpt = load_checkpoint(d / "tiny.pt")

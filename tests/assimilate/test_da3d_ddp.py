@@ -32,8 +32,9 @@ torch.set_num_threads(1)
 exp = Experiment()
 for split in ("train", "val"):
     exp.truth[split] = exp.load(split).take(np.arange(12))
-cfg = Train3DConfig(solver=StateSolverConfig(hidden_prior=4, hidden_lstm=4, n_step=2),
-                    steps=3, batch=4, val_every=3, val_windows=1)
+cfg = Train3DConfig(solver=StateSolverConfig(hidden_prior=4, hidden_lstm=4, n_step=2,
+                                             subspace_rank=4),
+                    steps=3, batch=4, val_every=3, val_windows=1, prior_steps=5)
 ranks = distributed.start("cpu") if sys.argv[2] == "ddp" else distributed.Ranks()
 try:
     result = train(cfg, Path(sys.argv[1]), progress=False, exp=exp, ranks=ranks)

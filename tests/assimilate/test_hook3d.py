@@ -34,9 +34,9 @@ def setup(tmp_path_factory):
     d = tmp_path_factory.mktemp("hook3d")
     exp = Experiment()
     torch.manual_seed(2)
-    cfg = StateSolverConfig(hidden_prior=4, hidden_lstm=4, n_step=2)
-    save_checkpoint(d / "tiny.pt", build_model(cfg, exp.layout), None, Train3DConfig(solver=cfg),
-                    exp, {"step": 0})
+    cfg = StateSolverConfig(hidden_prior=4, hidden_lstm=4, n_step=2, subspace_rank=4)
+    model = build_model(cfg, exp.layout, exp.subspace(Train3DConfig(solver=cfg)))
+    save_checkpoint(d / "tiny.pt", model, None, Train3DConfig(solver=cfg), exp, {"step": 0})
     model, ckpt = load_checkpoint(d / "tiny.pt")
     export_state_solver(model, ckpt, d / "solver")
     tr = exp.load("val").take(np.arange(10))
@@ -82,7 +82,9 @@ def test_identical_increments_on_1_2_4_ranks_and_equal_to_a_direct_call(setup):
     t = incs[0]["bckint"].reshape(-1, 31, 22, 32)[0]
     assert np.abs(ref["T"]).max() > 0
     assert np.allclose(t, ref["T"], atol=1e-6 * np.abs(ref["T"]).max() + 1e-12)
-    assert np.allclose(incs[0]["bckineta"].reshape(22, 32), ref["SSH"], atol=1e-9)
+    assert np.abs(ref["SSH"]).max() > 0
+    # float32 rounding of a 1 m SSH field: the increment is analysis minus background
+    assert np.allclose(incs[0]["bckineta"].reshape(22, 32), ref["SSH"], atol=2e-7)
 
 
 def _bad(d, obs: ObsSet, name):

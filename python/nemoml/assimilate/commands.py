@@ -19,9 +19,11 @@ def _train_da_gyre(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     solver = StateSolverConfig(n_days=args.window or 10, hidden_prior=args.hidden_prior or 16,
-                               hidden_lstm=args.hidden_lstm or 16, n_step=args.n_step or 4)
+                               hidden_lstm=args.hidden_lstm or 16, n_step=args.n_step or 4,
+                               subspace_rank=args.subspace_rank)
     cfg = Train3DConfig(solver=solver, steps=args.steps, batch=args.batch or 3,
-                        lr=args.lr or 2e-3, argo_per_day=args.argo_per_day, seed=args.seed)
+                        lr=args.lr or 2e-3, argo_per_day=args.argo_per_day,
+                        val_every=args.val_every, prior_steps=args.prior_steps, seed=args.seed)
     out = Path(args.out)
     ranks = distributed.start(args.device) if args.ddp else distributed.Ranks()
     try:
@@ -113,6 +115,11 @@ def register(subparsers) -> None:
                    help="gyre: data-parallel over the MPI ranks (mpirun -n N; --batch is the "
                         "global batch)")
     p.add_argument("--argo-per-day", type=int, default=5, help="gyre: Argo profiles a day")
+    p.add_argument("--subspace-rank", type=int, default=16,
+                   help="gyre: EOFs of the training truth in the exact first step (0: none)")
+    p.add_argument("--prior-steps", type=int, default=300,
+                   help="gyre: auto-encoder steps of the prior before the solver's")
+    p.add_argument("--val-every", type=int, default=100, help="gyre: steps between validations")
     p.add_argument("--export", default=None, help="gyre: export best.pt to this folder")
     p.add_argument("--satellites", type=int, default=4)
     p.add_argument("--noise", type=float, default=0.02, help="nadir noise std (m)")

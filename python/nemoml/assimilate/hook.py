@@ -2,7 +2,7 @@
 
 Two solvers are served, told apart by their ``solver.json`` format:
 
-- **3D multivariate** (``nemoml-4dvarnet3d-1``, :mod:`inline3d`): T and S on every level and
+- **3D multivariate** (``nemoml-4dvarnet3d-2``, :mod:`inline3d`): T and S on every level and
   SSH. At init (root rank) the solver is loaded and checked against the host's grid (same
   shape and land mask), ``&nam_asminc`` is checked (``ln_asm_trainc`` and ``ln_asm_sshinc``
   in the settings, set from NEMO's ``ln_trainc`` and ``ln_sshinc``: the handler computes T, S

@@ -1,7 +1,7 @@
 """Export the 3D multivariate 4DVarNet (TorchScript + ``.pt2``) and run it on physical fields.
 
 ``export_state_solver`` writes ``solver.ts``, ``solver.pt2`` and ``solver.json`` (format
-``nemoml-4dvarnet3d-1``: window, channel layout with its normalisation, the training grid).
+``nemoml-4dvarnet3d-2``: window, channel layout with its normalisation, the training grid).
 The exported graph maps normalised (background, obs, weight) tensors of shape
 (batch, n_days * per_day, H, W) to the normalised analysis; :class:`StateSolver` does the
 normalisation with the saved layout, checks its inputs (naming the variable and the index of
@@ -23,7 +23,7 @@ from nemoml.assimilate.solver3d import Codec, StateSolverConfig
 from nemoml.generate.gridinfo import GridInfo
 from nemoml.generate.layout import Layout
 
-FORMAT = "nemoml-4dvarnet3d-1"
+FORMAT = "nemoml-4dvarnet3d-2"
 
 
 def _atomic(path: Path, write) -> None:
@@ -168,7 +168,7 @@ def is_state_solver(path: str | Path) -> bool:
             ckpt = torch.load(path, map_location="cpu", weights_only=False)
         except Exception:
             return False
-        return isinstance(ckpt, dict) and ckpt.get("format") == "nemoml-4dvarnet3d-1"
+        return isinstance(ckpt, dict) and ckpt.get("format") == FORMAT
     folder = path.parent if path.suffix == ".json" else path
     info = folder / "solver.json"
     return info.is_file() and json.loads(info.read_text()).get("format") == FORMAT

@@ -11,7 +11,13 @@ of the cell's mean observation in normalised units, ``floor`` a representativity
 elsewhere, so each variable is weighted by its own observations and noise. The prior ``phi``
 (bilinear auto-encoder) and the ConvLSTM solver are ``layers``' modules, zero-padded (no
 periodic wrap); every gradient and update is multiplied by the ocean mask, so land stays 0.
-The solver starts from the background trajectory ``x0``.
+The solver starts from the background trajectory ``x0``. Its first step (``subspace_rank`` > 0)
+is the exact analysis in the span of the training truth's leading EOFs
+(:class:`nemoml.assimilate.subspace.SubspaceStep`); the ConvLSTM iterations then refine it in
+the full space. The LSTM sees the gradient divided by a fixed scale (``grad_scale``, the RMS
+cost gradient after the first step on training windows, set by :meth:`StateNet.calibrate`),
+not by the window's own first gradient: a per-window normalisation amplifies the steps when
+the background is already close to the truth, which made the cycled solver diverge.
 """
 
 from __future__ import annotations
@@ -33,29 +39,41 @@ class StateSolverConfig:
     hidden_lstm: int = 16
     n_step: int = 6
     lstm_downsample: int = 2
-    lr_grad: float = 0.1
+    lr_grad: float = 0.0
     obs_floor: float = 0.1
     w_prior: float = 1.0
+    subspace_rank: int = 16
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
+class _NoStep(nn.Module):
+    def forward(self, x0: Tensor, y: Tensor, w: Tensor) -> Tensor:
+        return x0
+
+
 class StateNet(nn.Module):
     """4DVarNet on (batch, n_days * per_day, H, W) normalised windows."""
 
-    def __init__(self, cfg: StateSolverConfig, ocean: Tensor):
-        """``ocean``: (per_day, H, W) 0/1 mask of one day's channels."""
+    def __init__(self, cfg: StateSolverConfig, ocean: Tensor, first: nn.Module | None = None):
+        """``ocean``: (per_day, H, W) 0/1 mask of one day's channels; ``first``: the first step
+        (a :class:`SubspaceStep` when ``cfg.subspace_rank`` > 0)."""
         super().__init__()
+        if cfg.subspace_rank > 0 and first is None:
+            raise ValueError(f"subspace_rank {cfg.subspace_rank} needs its fitted first step "
+                             "(train3d.Experiment.subspace)")
         self.cfg = cfg
         c = cfg.n_days * ocean.shape[0]
         self.register_buffer("ocean", ocean.to(torch.float32).repeat(cfg.n_days, 1, 1)[None])
+        self.register_buffer("grad_scale", torch.ones(1))
+        self.first = first if first is not None else _NoStep()
         self.prior = BilinAE(c, cfg.hidden_prior, False, False)
         self.grad_mod = ConvLstmGrad(c, cfg.hidden_lstm, False, False, cfg.lstm_downsample)
-        nn.init.zeros_(self.grad_mod.out.weight)  # starts as plain descent from the background
+        nn.init.zeros_(self.grad_mod.out.weight)  # starts as the first step's analysis
         nn.init.zeros_(self.grad_mod.out.bias)
         self.n_step = cfg.n_step
-        self.lr_grad = cfg.lr_grad
+        self.lr_grad = nn.Parameter(torch.tensor(float(cfg.lr_grad)))
         self.w_prior = cfg.w_prior
         self.hidden = cfg.hidden_lstm
         self.downsample = cfg.lstm_downsample
@@ -68,20 +86,24 @@ class StateNet(nn.Module):
         phi, jt_r = self.prior.value_and_vjp(x)
         return (2.0 * w * (x - y) + 2.0 * self.w_prior * (x - phi - jt_r)) * self.ocean
 
+    @torch.no_grad()
+    def calibrate(self, x0: Tensor, y: Tensor, w: Tensor) -> float:
+        """Set ``grad_scale`` to the RMS cost gradient after the first step on these windows."""
+        g = self.cost_grad(self.first(x0 * self.ocean, y, w) * self.ocean, y, w)
+        scale = float(torch.sqrt((g**2).mean()).clamp_min(1e-12))
+        self.grad_scale.fill_(scale)
+        return scale
+
     def forward(self, x0: Tensor, y: Tensor, w: Tensor) -> Tensor:
-        x = x0 * self.ocean
+        x = self.first(x0 * self.ocean, y, w) * self.ocean
         b, _, ny, nx = x.shape
         d = self.downsample
         h = torch.zeros(b, self.hidden, ny // d, nx // d, dtype=x.dtype, device=x.device)
         c = torch.zeros_like(h)
-        norm = torch.ones(b, 1, 1, 1, dtype=x.dtype, device=x.device)
         for k in range(self.n_step):
             g = self.cost_grad(x, y, w)
-            if k == 0:
-                norm = torch.sqrt((g**2).flatten(1).mean(dim=1) + 1e-12).reshape(b, 1, 1, 1)
-            upd, h, c = self.grad_mod(g / norm, h, c)
-            x = x - (upd / (k + 1) + self.lr_grad * (k + 1) / self.n_step * (g / norm)) \
-                * self.ocean
+            upd, h, c = self.grad_mod(g / self.grad_scale, h, c)
+            x = x - (upd / (k + 1) + self.lr_grad * (k + 1) / self.n_step * g) * self.ocean
         return x
 
 

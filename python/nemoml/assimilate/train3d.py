@@ -10,6 +10,11 @@ of the squared error ratios to the background), over the window plus once more a
 day (what the increment uses). ``last.pt`` is written every ``val_every`` steps with the
 optimiser and generator states (``--resume`` continues bit for bit); ``best.pt`` keeps the
 lowest validation ratio.
+
+Before the first optimiser step: the first step's EOFs are fitted to the training truth
+(``Experiment.subspace``), the prior is pre-trained as an auto-encoder of truth windows
+(``prior_steps``), the LSTM's gradient scale is calibrated, and the untrained solver (the EOF
+analysis alone) is validated as step 0, so ``best.pt`` never holds a solver worse than that.
 """
 
 from __future__ import annotations
@@ -27,11 +32,12 @@ from nemoml.assimilate import gyre, simobs
 from nemoml.assimilate.obsfile import ObsSet, bin_obs
 from nemoml.assimilate.ocean import OceanGrid
 from nemoml.assimilate.solver3d import Codec, StateNet, StateSolverConfig
+from nemoml.assimilate.subspace import SubspaceStep, fit_subspace
 from nemoml.generate.distributed import Ranks
 from nemoml.generate.gridinfo import GridInfo
 from nemoml.generate.layout import Layout
 
-FORMAT = "nemoml-4dvarnet3d-1"
+FORMAT = "nemoml-4dvarnet3d-2"
 
 
 @dataclass
@@ -46,6 +52,7 @@ class Train3DConfig:
     cloud_fraction: float = 0.3
     val_every: int = 100
     val_windows: int = 6
+    prior_steps: int = 300
     seed: int = 0
 
     def to_dict(self) -> dict:
@@ -81,6 +88,27 @@ class Experiment:
         return simobs.simulate_all(self.grid, tr.SSH, tr.T, tr.S, tr.days, cfg.argo_per_day,
                                    cfg.cloud_fraction, seed)
 
+    def encoded_patterns(self, split: str) -> np.ndarray:
+        """(m, per_day, H, W) drift patterns in normalised units (differences: no mean)."""
+        lay = self.layout
+        raw = self.codec._raw(self.patterns[split].as_dict())
+        return (raw / lay.std[None, :, None, None] * lay.mask[None]).astype(np.float32)
+
+    def subspace(self, cfg: Train3DConfig, states: np.ndarray | None = None
+                 ) -> SubspaceStep | None:
+        """The solver's first step fitted to the training truth (``states``: its encoded
+        (n, per_day, H, W) days, else loaded), with the training backgrounds' error variance
+        (patterns times the mean square amplitude); None when ``subspace_rank`` is 0."""
+        rank = cfg.solver.subspace_rank
+        if rank == 0:
+            return None
+        if states is None:
+            states = self.layout.encode(self.load("train").as_dict(), "truth").numpy()
+        lo, hi = cfg.amplitude
+        amp2 = (lo * lo + lo * hi + hi * hi) / 3.0  # E[a^2], a uniform in [lo, hi]
+        return fit_subspace(states, self.encoded_patterns("train") * np.sqrt(amp2), rank,
+                            cfg.solver.n_days, cfg.solver.obs_floor)
+
     def loss_weights(self) -> torch.Tensor:
         """(per_day, H, W): std^2 x volume (area for SSH) fraction / error scale^2."""
         lay = self.layout
@@ -109,10 +137,7 @@ class Sampler:
         codec = exp.codec
         tr = exp.load("train")
         self.truth = exp.layout.encode(tr.as_dict(), "truth").numpy()
-        pats = exp.patterns["train"]
-        raw = codec._raw(pats.as_dict())
-        self.pats = (raw / exp.layout.std[None, :, None, None] * exp.layout.mask[None]
-                     ).astype(np.float32)
+        self.pats = exp.encoded_patterns("train")
         self.days = []  # per day: flat channel-cell indices and normalised error variances
         order = np.argsort(obs.time, kind="stable")
         obs = obs.select(order)
@@ -124,6 +149,13 @@ class Sampler:
             idx = np.flatnonzero(cnt * exp.layout.mask)
             sig2 = (var / exp.layout.std[:, None, None] ** 2).ravel()[idx]
             self.days.append((idx, sig2.astype(np.float32)))
+
+    def truth_batch(self, rng: np.random.Generator) -> torch.Tensor:
+        """(batch, n_days * per_day, H, W) truth windows at random starts."""
+        n_t = self.exp.n_days
+        starts = rng.integers(self.truth.shape[0] - n_t + 1, size=self.cfg.batch)
+        return torch.from_numpy(np.stack([self.truth[s: s + n_t].reshape(
+            -1, *self.truth.shape[2:]) for s in starts]))
 
     def batch(self, rng: np.random.Generator) -> tuple[torch.Tensor, ...]:
         n_t, cfg = self.exp.n_days, self.cfg
@@ -194,8 +226,26 @@ def validate(model: StateNet, exp: Experiment, wins: list, split: str = "val") -
     return float(np.mean(ratios))
 
 
-def build_model(cfg: StateSolverConfig, layout: Layout) -> StateNet:
-    return StateNet(cfg, torch.from_numpy(layout.mask))
+def build_model(cfg: StateSolverConfig, layout: Layout, subspace: SubspaceStep | None = None
+                ) -> StateNet:
+    """The solver on ``layout``; ``subspace`` (``Experiment.subspace``) is its first step."""
+    return StateNet(cfg, torch.from_numpy(layout.mask), subspace)
+
+
+def pretrain_prior(model: StateNet, sampler: Sampler, steps: int, lr: float,
+                   rng: np.random.Generator, device: str) -> float:
+    """Fit the prior as an auto-encoder of truth windows (normalised units, ocean mean), so
+    the solver's iterations start with a prior that knows the ocean; returns the last loss."""
+    opt = torch.optim.Adam(model.prior.parameters(), lr=lr)
+    loss = torch.zeros(())
+    for _ in range(steps):
+        tgt = sampler.truth_batch(rng).to(device)
+        loss = ((tgt - model.prior(tgt)) ** 2 * model.ocean).sum() \
+            / (model.ocean.sum() * len(tgt))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return float(loss.detach())
 
 
 def save_checkpoint(path: Path, model, opt, cfg: Train3DConfig, exp: Experiment, meta: dict
@@ -216,7 +266,12 @@ def load_checkpoint(path: str | Path) -> tuple[StateNet, dict]:
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise ValueError(f"{path}: not a nemoml 3D 4DVarNet checkpoint ({FORMAT})")
     layout = Layout.from_json(ckpt["layout"], GridInfo.from_json(ckpt["grid"]))
-    model = build_model(StateSolverConfig(**ckpt["config"]["solver"]), layout)
+    cfg = StateSolverConfig(**ckpt["config"]["solver"])
+    first = None
+    if cfg.subspace_rank > 0:
+        first = SubspaceStep.empty(cfg.subspace_rank, layout.mask.shape, cfg.n_days,
+                                   cfg.obs_floor)
+    model = StateNet(cfg, torch.from_numpy(layout.mask), first)
     model.load_state_dict(ckpt["state"])
     ckpt["layout_obj"] = layout
     return model.eval(), ckpt
@@ -236,14 +291,30 @@ def train(cfg: Train3DConfig, out_dir: Path, resume: bool = False, device: str =
     sampler = Sampler(exp, exp.observe("train", cfg, cfg.seed + 100), cfg)
     wins = validation_windows(exp, exp.observe("val", cfg, cfg.seed + 200), "val",
                               cfg.val_windows)
-    model = build_model(cfg.solver, exp.layout).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.steps)
+    model = build_model(cfg.solver, exp.layout, exp.subspace(cfg, sampler.truth)).to(device)
     rng = np.random.default_rng(cfg.seed)
     weights = exp.loss_weights().to(device)
     step, best, history, minutes = 0, math.inf, [], 0.0
     last = out_dir / "last.pt"
-    if resume and last.is_file():
+    t0 = time.perf_counter()
+    val_dev = [(s, x0.to(device), y.to(device), w.to(device)) for s, x0, y, w in wins]
+    resuming = resume and last.is_file()
+    if not resuming:  # the same on every rank: same seed, whole batches
+        prior_loss = pretrain_prior(model, sampler, cfg.prior_steps, cfg.lr, rng, device)
+        _, bkg, y, w = (a.to(device) for a in sampler.batch(rng))
+        scale = model.calibrate(bkg, y, w)
+        best = validate(model, exp, val_dev)
+        history.append({"step": 0, "val_ratio_T": best, "prior_loss": prior_loss,
+                        "grad_scale": scale, "minutes": (time.perf_counter() - t0) / 60})
+        if ranks.root:
+            save_checkpoint(out_dir / "best.pt", model, None, cfg, exp,
+                            {"step": 0, "best": best, "history": history,
+                             "minutes": history[0]["minutes"], "val_ratio_T": best})
+        if progress:
+            print(f"step 0 (first step alone): validation T error ratio {best:.3f}")
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.steps)
+    if resuming:
         ckpt = torch.load(last, map_location=device, weights_only=False)
         model.load_state_dict(ckpt["state"])
         opt.load_state_dict(ckpt["optimizer"])
@@ -253,9 +324,7 @@ def train(cfg: Train3DConfig, out_dir: Path, resume: bool = False, device: str =
         torch.set_rng_state(ckpt["torch_rng"])
         for _ in range(step):
             sched.step()
-    t0 = time.perf_counter()
     bar = tqdm(total=cfg.steps, initial=step, desc="train-da gyre", disable=not progress)
-    val_dev = [(s, x0.to(device), y.to(device), w.to(device)) for s, x0, y, w in wins]
     while step < cfg.steps:
         tgt, bkg, y, w = (a[part].to(device) for a in sampler.batch(rng))
         loss = loss_fn(model(bkg, y, w), tgt, weights, exp.n_days, model)
