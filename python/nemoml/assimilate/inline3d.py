@@ -48,7 +48,8 @@ def export_state_solver(model, ckpt: dict, out_dir: str | Path) -> dict:
     _atomic(out / "solver.ts", lambda p: torch.jit.script(model).save(str(p)))
     info = {"format": FORMAT, "window": cfg.n_days, "centre_index": cfg.n_days // 2,
             "solver": cfg.to_dict(), "layout": ckpt["layout"], "grid": ckpt["grid"],
-            "variables": list(layout.variables), "inputs": ["background", "obs", "weight"],
+            "bounds": ckpt["bounds"], "variables": list(layout.variables),
+            "inputs": ["background", "obs", "weight"],
             "torchscript": "solver.ts", "velocity_increments": "none (zero)",
             "val_ratio_T": ckpt.get("val_ratio_T"), "train_steps": ckpt.get("step"),
             "train_minutes": ckpt.get("minutes")}

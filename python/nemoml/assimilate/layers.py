@@ -1,6 +1,10 @@
 """Building blocks of 4DVarNet: a bilinear auto-encoder prior with a hand-written adjoint, and a
 ConvLSTM gradient model.
 
+Edges: ``circ_h`` / ``circ_w`` wrap the box (the doubly periodic QG case); on NEMO grids
+``circ_w`` is east-west periodicity and ``fold`` the north fold (``grid.padding.FOLDS``: 0 none,
+1 T pivot, 2 F pivot), padded by :mod:`nemoml.grid.padding` and its adjoint.
+
 The prior carries its own vector-Jacobian product so that the solver's cost gradient is an
 ordinary forward computation: training differentiates it once, and the exported solver needs no
 autograd at inference (TorchScript and ``torch.export`` both take it as a plain graph).
@@ -13,6 +17,8 @@ import math
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from nemoml.grid.padding import pad, pad_adjoint
 
 
 def _pad(x: Tensor, circ_h: bool, circ_w: bool) -> Tensor:
@@ -40,19 +46,27 @@ def _pad_adjoint(g: Tensor, circ_h: bool, circ_w: bool) -> Tensor:
 class PaddedConv(nn.Module):
     """3x3 convolution on an explicitly padded input, with its adjoint."""
 
-    def __init__(self, c_in: int, c_out: int, circ_h: bool, circ_w: bool, groups: int = 1):
+    def __init__(self, c_in: int, c_out: int, circ_h: bool, circ_w: bool, groups: int = 1,
+                 fold: int = 0):
         super().__init__()
+        if fold and circ_h:
+            raise ValueError("a north fold closes the grid's top: it cannot also wrap north-south")
         self.conv = nn.Conv2d(c_in, c_out, 3, groups=groups)
         self.circ_h = circ_h
         self.circ_w = circ_w
         self.groups = groups
+        self.fold = fold
 
     def forward(self, x: Tensor) -> Tensor:
+        if self.fold > 0:
+            return self.conv(pad(x, 1, self.circ_w, self.fold))
         return self.conv(_pad(x, self.circ_h, self.circ_w))
 
     def adjoint(self, v: Tensor) -> Tensor:
         """Jacobian-transpose product (the bias does not depend on the input)."""
         g = F.conv_transpose2d(v, self.conv.weight, groups=self.groups)
+        if self.fold > 0:
+            return pad_adjoint(g, 1, self.circ_w, self.fold)
         return _pad_adjoint(g, self.circ_h, self.circ_w)
 
 
@@ -63,15 +77,16 @@ class BilinAE(nn.Module):
     upsampling by two (nearest, then a fixed [1 2 1] smoothing) back to the input grid.
     """
 
-    def __init__(self, channels: int, hidden: int, circ_h: bool, circ_w: bool):
+    def __init__(self, channels: int, hidden: int, circ_h: bool, circ_w: bool, fold: int = 0):
         super().__init__()
-        self.enc1 = PaddedConv(channels, hidden, circ_h, circ_w)
-        self.enc2 = PaddedConv(hidden, hidden, circ_h, circ_w)
-        self.b1 = PaddedConv(hidden, hidden, circ_h, circ_w)
-        self.b21 = PaddedConv(hidden, hidden, circ_h, circ_w)
-        self.b22 = PaddedConv(hidden, hidden, circ_h, circ_w)
-        self.dec = PaddedConv(2 * hidden, channels, circ_h, circ_w)
-        self.smooth = PaddedConv(channels, channels, circ_h, circ_w, groups=channels)
+        edges = {"circ_h": circ_h, "circ_w": circ_w, "fold": fold}
+        self.enc1 = PaddedConv(channels, hidden, **edges)
+        self.enc2 = PaddedConv(hidden, hidden, **edges)
+        self.b1 = PaddedConv(hidden, hidden, **edges)
+        self.b21 = PaddedConv(hidden, hidden, **edges)
+        self.b22 = PaddedConv(hidden, hidden, **edges)
+        self.dec = PaddedConv(2 * hidden, channels, **edges)
+        self.smooth = PaddedConv(channels, channels, groups=channels, **edges)
         k1 = torch.tensor([1.0, 2.0, 1.0])
         kernel = (k1[:, None] * k1[None, :] / 16.0).expand(channels, 1, 3, 3).clone()
         self.smooth.conv.weight = nn.Parameter(kernel, requires_grad=False)
@@ -148,19 +163,38 @@ class ConvLstmGrad(nn.Module):
     """ConvLSTM on the normalised cost gradient; returns the update and the new state.
 
     It runs on a grid coarsened by ``downsample`` (average pooling, bilinear upsampling of its
-    output), so each solver step spreads information ``downsample`` cells further.
+    output), so each solver step spreads information ``downsample`` cells further. With
+    ``wrap_upsample`` (NEMO grids) the upsampling sees the wrapped neighbours too (the coarse
+    output is padded on those edges only, upsampled, and cropped back); closed edges keep the
+    clamped upsampling.
     """
 
     def __init__(self, channels: int, hidden: int, circ_h: bool, circ_w: bool,
-                 downsample: int = 1):
+                 downsample: int = 1, fold: int = 0, wrap_upsample: bool = False):
         super().__init__()
-        self.gates = PaddedConv(channels + hidden, 4 * hidden, circ_h, circ_w)
+        self.gates = PaddedConv(channels + hidden, 4 * hidden, circ_h, circ_w, fold=fold)
         self.out = nn.Conv2d(hidden, channels, 1)
         self.hidden = hidden
         self.downsample = downsample
+        self.wrap = wrap_upsample and (circ_w or fold > 0)
+        self.circ_w = circ_w
+        self.fold = fold
+
+    def _upsample(self, out: Tensor, size: list[int]) -> Tensor:
+        if not self.wrap:
+            return F.interpolate(out, size=size, mode="bilinear", align_corners=False)
+        d = self.downsample
+        p = pad(out, 1, self.circ_w, self.fold)[..., 1:, :]  # the closed south row dropped
+        if self.fold == 0:
+            p = p[..., :-1, :]
+        if not self.circ_w:
+            p = p[..., 1:-1]
+        up = F.interpolate(p, size=[p.shape[-2] * d, p.shape[-1] * d], mode="bilinear",
+                           align_corners=False)[..., : size[0], :]
+        return up[..., d: d + size[1]] if self.circ_w else up
 
     def forward(self, g: Tensor, h: Tensor, c: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        size = (g.shape[-2], g.shape[-1])
+        size = [g.shape[-2], g.shape[-1]]
         if self.downsample > 1:
             g = F.avg_pool2d(g, self.downsample)
         i, f, o, cand = torch.chunk(self.gates(torch.cat([g, h], dim=1)), 4, dim=1)
@@ -168,5 +202,5 @@ class ConvLstmGrad(nn.Module):
         h = torch.sigmoid(o) * torch.tanh(c)
         out = self.out(h)
         if self.downsample > 1:
-            out = F.interpolate(out, size=size, mode="bilinear", align_corners=False)
+            out = self._upsample(out, size)
         return out, h, c

@@ -9,8 +9,9 @@ normalisation, land zeroed, padding to a multiple of 2), one block per day: chan
 with ``w = floor^2 / (sigma^2 + floor^2)`` where a cell is observed (``sigma``: the error std
 of the cell's mean observation in normalised units, ``floor`` a representativity floor), 0
 elsewhere, so each variable is weighted by its own observations and noise. The prior ``phi``
-(bilinear auto-encoder) and the ConvLSTM solver are ``layers``' modules, zero-padded (no
-periodic wrap); every gradient and update is multiplied by the ocean mask, so land stays 0.
+(bilinear auto-encoder) and the ConvLSTM solver are ``layers``' modules, padded by the grid's
+own edges (``grid.padding.Boundaries``: walls, east-west periodicity, north fold; GYRE is
+closed); every gradient and update is multiplied by the ocean mask, so land stays 0.
 The solver starts from the background trajectory ``x0``. Its first step (``subspace_rank`` > 0)
 is the exact analysis in the span of the training truth's leading EOFs
 (:class:`nemoml.assimilate.subspace.SubspaceStep`); the ConvLSTM iterations then refine it in
@@ -30,6 +31,7 @@ from torch import Tensor, nn
 
 from nemoml.assimilate.layers import BilinAE, ConvLstmGrad
 from nemoml.generate.layout import Layout
+from nemoml.grid.padding import FOLDS, Boundaries
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,11 @@ class _NoStep(nn.Module):
 class StateNet(nn.Module):
     """4DVarNet on (batch, n_days * per_day, H, W) normalised windows."""
 
-    def __init__(self, cfg: StateSolverConfig, ocean: Tensor, first: nn.Module | None = None):
+    def __init__(self, cfg: StateSolverConfig, ocean: Tensor, first: nn.Module | None = None,
+                 bounds: Boundaries | None = None):
         """``ocean``: (per_day, H, W) 0/1 mask of one day's channels; ``first``: the first step
-        (a :class:`SubspaceStep` when ``cfg.subspace_rank`` > 0)."""
+        (a :class:`SubspaceStep` when ``cfg.subspace_rank`` > 0); ``bounds``: the grid's edges
+        (closed by default)."""
         super().__init__()
         if cfg.subspace_rank > 0 and first is None:
             raise ValueError(f"subspace_rank {cfg.subspace_rank} needs its fitted first step "
@@ -68,8 +72,12 @@ class StateNet(nn.Module):
         self.register_buffer("ocean", ocean.to(torch.float32).repeat(cfg.n_days, 1, 1)[None])
         self.register_buffer("grad_scale", torch.ones(1))
         self.first = first if first is not None else _NoStep()
-        self.prior = BilinAE(c, cfg.hidden_prior, False, False)
-        self.grad_mod = ConvLstmGrad(c, cfg.hidden_lstm, False, False, cfg.lstm_downsample)
+        bounds = bounds or Boundaries()
+        self.bounds = bounds
+        fold = FOLDS[bounds.fold]
+        self.prior = BilinAE(c, cfg.hidden_prior, False, bounds.periodic, fold)
+        self.grad_mod = ConvLstmGrad(c, cfg.hidden_lstm, False, bounds.periodic,
+                                     cfg.lstm_downsample, fold, wrap_upsample=True)
         nn.init.zeros_(self.grad_mod.out.weight)  # starts as the first step's analysis
         nn.init.zeros_(self.grad_mod.out.bias)
         self.n_step = cfg.n_step

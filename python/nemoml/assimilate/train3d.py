@@ -36,6 +36,8 @@ from nemoml.assimilate.subspace import SubspaceStep, fit_subspace
 from nemoml.generate.distributed import Ranks
 from nemoml.generate.gridinfo import GridInfo
 from nemoml.generate.layout import Layout
+from nemoml.grid import Grid
+from nemoml.grid.padding import Boundaries
 
 FORMAT = "nemoml-4dvarnet3d-2"
 
@@ -73,6 +75,7 @@ class Experiment:
             tr = self.load("train")
             layout.fit(tr.take(np.arange(0, len(tr), 5)).as_dict())
         self.layout = layout
+        self.bounds = grid_edges(mesh, layout)
         self.codec = Codec(layout, n_days, obs_floor)
         self.n_days = n_days
         vol = self.grid.volume()
@@ -121,6 +124,17 @@ class Experiment:
             w[sl, : lay.ny, : lay.nx] = cell * lay.std[sl, None, None] ** 2 \
                 / self.err_scale[var] ** 2
         return torch.from_numpy(w.astype(np.float32))
+
+
+def grid_edges(mesh: Path, layout: Layout) -> Boundaries:
+    """The mesh mask's edges (``jperio`` or its own wrap) for the solver's padding; a wrapped
+    edge must not carry the layout's land padding, which would sit inside the seam."""
+    bounds = Boundaries.from_grid(Grid.from_mesh_mask(mesh))
+    nz, ny, nx = layout.grid.shape
+    if (bounds.periodic and layout.width != nx) or (bounds.fold and layout.height != ny):
+        raise ValueError(f"{mesh}: a periodic or folded {nx}x{ny} grid must be divisible by "
+                         f"{layout.multiple} along its wrapped edges (the solver pools by 2)")
+    return bounds
 
 
 def _rms(a: np.ndarray, vol: np.ndarray) -> float:
@@ -226,10 +240,11 @@ def validate(model: StateNet, exp: Experiment, wins: list, split: str = "val") -
     return float(np.mean(ratios))
 
 
-def build_model(cfg: StateSolverConfig, layout: Layout, subspace: SubspaceStep | None = None
-                ) -> StateNet:
-    """The solver on ``layout``; ``subspace`` (``Experiment.subspace``) is its first step."""
-    return StateNet(cfg, torch.from_numpy(layout.mask), subspace)
+def build_model(cfg: StateSolverConfig, layout: Layout, subspace: SubspaceStep | None = None,
+                bounds: Boundaries | None = None) -> StateNet:
+    """The solver on ``layout``; ``subspace`` (``Experiment.subspace``) is its first step,
+    ``bounds`` (``Experiment.bounds``) the grid's edges."""
+    return StateNet(cfg, torch.from_numpy(layout.mask), subspace, bounds)
 
 
 def pretrain_prior(model: StateNet, sampler: Sampler, steps: int, lr: float,
@@ -254,6 +269,7 @@ def save_checkpoint(path: Path, model, opt, cfg: Train3DConfig, exp: Experiment,
     torch.save({"format": FORMAT, "config": cfg.to_dict(), "state": model.state_dict(),
                 "optimizer": opt.state_dict() if opt is not None else None,
                 "layout": exp.layout.to_json(), "grid": exp.info.to_json(),
+                "bounds": asdict(exp.bounds),
                 "err_scale": exp.err_scale, **meta}, tmp)
     os.replace(tmp, path)
 
@@ -271,9 +287,11 @@ def load_checkpoint(path: str | Path) -> tuple[StateNet, dict]:
     if cfg.subspace_rank > 0:
         first = SubspaceStep.empty(cfg.subspace_rank, layout.mask.shape, cfg.n_days,
                                    cfg.obs_floor)
-    model = StateNet(cfg, torch.from_numpy(layout.mask), first)
+    bounds = Boundaries(**ckpt.get("bounds", {}))
+    model = StateNet(cfg, torch.from_numpy(layout.mask), first, bounds)
     model.load_state_dict(ckpt["state"])
     ckpt["layout_obj"] = layout
+    ckpt["bounds"] = asdict(bounds)
     return model.eval(), ckpt
 
 
@@ -291,7 +309,8 @@ def train(cfg: Train3DConfig, out_dir: Path, resume: bool = False, device: str =
     sampler = Sampler(exp, exp.observe("train", cfg, cfg.seed + 100), cfg)
     wins = validation_windows(exp, exp.observe("val", cfg, cfg.seed + 200), "val",
                               cfg.val_windows)
-    model = build_model(cfg.solver, exp.layout, exp.subspace(cfg, sampler.truth)).to(device)
+    model = build_model(cfg.solver, exp.layout, exp.subspace(cfg, sampler.truth),
+                        exp.bounds).to(device)
     rng = np.random.default_rng(cfg.seed)
     weights = exp.loss_weights().to(device)
     step, best, history, minutes = 0, math.inf, [], 0.0
