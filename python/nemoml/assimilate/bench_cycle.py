@@ -9,7 +9,8 @@ holding the same number of days); ``*_from_window_2`` leaves out the two windows
 first increment is fully in. ``seconds_per_window``: the bridge's analysis time per analysed
 window (obs binning, background, EnOI); ``wall_seconds`` the whole run, start-up included. The
 same case with ``cn_nemoml_cycle_method = '4dvarnet'`` (the packaged solver) is run too, and
-where it stops the message is reported (``4dvarnet_*`` keys; not with ``--quick``).
+where it stops the message is reported (``4dvarnet_*`` keys, its RMSE when it runs through;
+not with ``--quick``).
 """
 
 from __future__ import annotations
@@ -62,4 +63,11 @@ def run(args) -> dict:
         out["4dvarnet_analysed_windows"] = len(other.analyses)
         out["4dvarnet_per_window_rmse_T_cycled"] = [x["rmse_T_cycled"] for x in other.windows]
         out["4dvarnet_error"] = next((e for e in other.errors() if "failed:" in e), "")
+        if other.returncode == 0:  # the same case, windows and free run as EnOI's
+            for v in ("T", "S", "SSH"):
+                out[f"4dvarnet_rmse_{v}_cycled"] = _rms(other.windows, f"rmse_{v}_cycled")
+                out[f"4dvarnet_rmse_{v}_cycled_from_window_2"] = \
+                    _rms(other.windows, f"rmse_{v}_cycled", 2)
+            out["4dvarnet_seconds_per_window"] = float(np.mean([a["seconds"]
+                                                                for a in other.analyses]))
     return out
