@@ -7,20 +7,15 @@ later; each window is binned again when it ends, as keeping every window's grids
 more memory than the run's observations), and the method is loaded:
 
 - ``enoi`` (default): EnOI (:mod:`enoi`) with the ensemble of background-error anomalies
-  ``cn_nemoml_enoi_ens`` (``nemoml-ens-1``); any window length. Default because it cycles
-  stably: on the GYRE replay (``nemoml bench cycle``) it brings the T error from 0.75 to 0.09
-  degC within three windows and keeps it there, and with B drawn from the spin-up drifts that
-  make the errors it is also the more accurate single analysis (``bench da3d``).
+  ``cn_nemoml_enoi_ens`` (``nemoml-ens-1``); any window length, no trained model needed. On the
+  GYRE replay (``nemoml bench cycle``) it brings the T error from 0.79 to 0.06 degC within
+  three windows and keeps it there.
 - ``4dvarnet``: the 3D 4DVarNet exported by ``nemoml train-da --case gyre`` (``cn_nemoml_da``,
   e.g. the packaged ``data/gyre/4dvarnet3d``): one forward per window on the whole daily
-  trajectory; needs daily samples and its own window length (10 days). Cycled, the packaged
-  solver corrects the first two windows well (T 0.78 -> 0.26 degC) and then diverges. Cause:
-  ``solver3d.StateNet.forward`` divides every iteration's cost gradient by the RMS of the
-  first one; the better the background, the smaller that RMS (2e4 for the free run's window,
-  4e2 once cycled, 2 for the truth itself), so later iterations take steps hundreds of times
-  too large (the truth as background gives |dT| ~ 1e22). A fix needs a per-step or fixed
-  normalisation and retraining. A physically impossible increment (beyond
-  ``LIMITS``) stops the run with that message rather than entering NEMO.
+  trajectory; needs daily samples and its own window length (10 days). On the same replay it
+  reaches 0.03 degC from the third window (its gradient scale is fixed, so a background near
+  the truth gets a small increment). A physically impossible increment (beyond ``LIMITS``)
+  stops the run with that message rather than entering NEMO.
 
 Every sample (T, S, SSH, float32) goes to the rolling window (:mod:`rolling`). At a window's
 end the background is that trajectory, completed with the part of the previous increment IAU
