@@ -36,7 +36,6 @@ from nemoml.assimilate.subspace import SubspaceStep, fit_subspace
 from nemoml.generate.distributed import Ranks
 from nemoml.generate.gridinfo import GridInfo
 from nemoml.generate.layout import Layout
-from nemoml.grid import Grid
 from nemoml.grid.padding import Boundaries
 
 FORMAT = "nemoml-4dvarnet3d-2"
@@ -75,7 +74,7 @@ class Experiment:
             tr = self.load("train")
             layout.fit(tr.take(np.arange(0, len(tr), 5)).as_dict())
         self.layout = layout
-        self.bounds = grid_edges(mesh, layout)
+        self.bounds = layout.edges(mesh)
         self.codec = Codec(layout, n_days, obs_floor)
         self.n_days = n_days
         vol = self.grid.volume()
@@ -124,17 +123,6 @@ class Experiment:
             w[sl, : lay.ny, : lay.nx] = cell * lay.std[sl, None, None] ** 2 \
                 / self.err_scale[var] ** 2
         return torch.from_numpy(w.astype(np.float32))
-
-
-def grid_edges(mesh: Path, layout: Layout) -> Boundaries:
-    """The mesh mask's edges (``jperio`` or its own wrap) for the solver's padding; a wrapped
-    edge must not carry the layout's land padding, which would sit inside the seam."""
-    bounds = Boundaries.from_grid(Grid.from_mesh_mask(mesh))
-    nz, ny, nx = layout.grid.shape
-    if (bounds.periodic and layout.width != nx) or (bounds.fold and layout.height != ny):
-        raise ValueError(f"{mesh}: a periodic or folded {nx}x{ny} grid must be divisible by "
-                         f"{layout.multiple} along its wrapped edges (the solver pools by 2)")
-    return bounds
 
 
 def _rms(a: np.ndarray, vol: np.ndarray) -> float:

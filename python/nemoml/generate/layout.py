@@ -7,6 +7,8 @@ import numpy as np
 import torch
 
 from nemoml.generate.gridinfo import GridInfo
+from nemoml.grid import Grid
+from nemoml.grid.padding import Boundaries
 
 VARS_3D = ("T", "S", "U", "V")
 # smallest standard deviation used for normalising a level: deep GYRE salinity varies by
@@ -70,6 +72,17 @@ class Layout:
 
     def mask_tensor(self, device="cpu", dtype=torch.float32) -> torch.Tensor:
         return torch.as_tensor(self.mask, device=device).to(dtype)[None]
+
+    def edges(self, mesh_mask) -> Boundaries:
+        """The mesh mask's edges (``jperio`` or its own wrap) for convolutions on this layout;
+        a wrapped edge must not carry the layout's land padding, which would sit in the seam."""
+        bounds = Boundaries.from_grid(Grid.from_mesh_mask(mesh_mask))
+        nz, ny, nx = self.grid.shape
+        if (bounds.periodic and self.width != nx) or (bounds.fold and self.height != ny):
+            raise ValueError(f"{mesh_mask}: a periodic or folded {nx}x{ny} grid must be "
+                             f"divisible by {self.multiple} along its wrapped edges (the "
+                             "networks pool by 2)")
+        return bounds
 
     # -- statistics --------------------------------------------------------------------------
     def _stack(self, fields: dict) -> np.ndarray:

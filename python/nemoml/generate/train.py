@@ -24,8 +24,6 @@ from nemoml.generate.layout import Layout
 from nemoml.generate.schedule import Schedule
 from nemoml.generate.start import GaussianStart
 from nemoml.generate.unet import UNet
-from nemoml.grid import Grid
-from nemoml.grid.padding import Boundaries
 
 CHECKPOINT = "checkpoint.pt"
 BATCH_STATES = 8  # states read, encoded or put through the constraints' physics at a time
@@ -91,7 +89,7 @@ def build(cfg: TrainConfig):
     with torch.random.fork_rng(devices=[]):  # the same initial weights for the same seed
         torch.manual_seed(cfg.seed)
         net = UNet(layout.channels, cfg.base, tuple(cfg.mults), cfg.blocks,
-                   bounds=_boundaries(cfg.mesh_mask, layout))
+                   bounds=layout.edges(cfg.mesh_mask))
     return grid, layout, x, n, net, train_set
 
 
@@ -104,17 +102,6 @@ def targets_by_batches(physics: Physics, x: torch.Tensor) -> dict:
         total = {k: [w * a for a in v] for k, v in part.items()} if total is None else \
             {k: [t + w * a for t, a in zip(total[k], v, strict=True)] for k, v in part.items()}
     return total
-
-
-def _boundaries(mesh_mask, layout: Layout) -> Boundaries:
-    """The mesh mask's edges (jperio or its own wrap) for the UNet's padding; a wrapped edge
-    must not carry the layout's land padding, which would sit inside the seam."""
-    bounds = Boundaries.from_grid(Grid.from_mesh_mask(mesh_mask))
-    nz, ny, nx = layout.grid.shape
-    if (bounds.periodic and layout.width != nx) or (bounds.fold and layout.height != ny):
-        raise ValueError(f"{mesh_mask}: a periodic or folded {nx}x{ny} grid must be divisible "
-                         f"by {layout.multiple} (2**(len(mults)-1)) along its wrapped edges")
-    return bounds
 
 
 def _reference_card(grid, density, states: StateFile) -> dict:
@@ -258,7 +245,7 @@ def _train(cfg: TrainConfig, resume: bool, progress: bool, ranks) -> dict:
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # Linux: kB
     model_config = {"base": cfg.base, "mults": list(cfg.mults), "blocks": cfg.blocks,
                     "parameters": n_params, "clip": cfg.clip,
-                    "bounds": asdict(_boundaries(cfg.mesh_mask, layout))}
+                    "bounds": asdict(layout.edges(cfg.mesh_mask))}
     extra = {"reference": _reference_card(grid, density, train_set),
              "training": {"config": {k: v for k, v in asdict(cfg).items()},
                           "history": history, "n_train_states": int(x_train.shape[0]),
