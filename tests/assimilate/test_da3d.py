@@ -121,3 +121,20 @@ def test_bad_background_and_window_are_named(exported, window):
     short = {v: a[:7] for v, a in bkg.items()}
     with pytest.raises(ValueError, match="covers 7 days, the solver .* 10-day windows"):
         solver.increment(short, binned, "bkg.nc")
+
+
+def test_an_interrupted_run_resumes_bit_for_bit(exp, tmp_path):
+    """Two steps in one go equal one step, a stop, and ``--resume`` to the second."""
+    from nemoml.assimilate.train3d import train
+
+    exp.truth["val"] = exp.load("val").take(np.arange(12))
+    cfg = Train3DConfig(solver=TINY, steps=2, batch=2, val_every=1, val_windows=1,
+                        prior_steps=2)
+    train(cfg, tmp_path / "one", progress=False, exp=exp)
+    train(replace(cfg, steps=1), tmp_path / "two", progress=False, exp=exp)
+    train(cfg, tmp_path / "two", resume=True, progress=False, exp=exp)
+    a, b = (torch.load(tmp_path / d / "last.pt", weights_only=False) for d in ("one", "two"))
+    assert a["step"] == b["step"] == 2
+    for key, value in a["state"].items():
+        assert torch.equal(value, b["state"][key]), key
+    assert [h["val_ratio_T"] for h in a["history"]] == [h["val_ratio_T"] for h in b["history"]]

@@ -320,7 +320,10 @@ def train(cfg: Train3DConfig, out_dir: Path, resume: bool = False, device: str =
         if progress:
             print(f"step 0 (first step alone): validation T error ratio {best:.3f}")
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.steps)
+    # cosine decay in closed form of the step (not CosineAnnealingLR's recursion on the current
+    # rate): a run resumed with more --steps continues on the longer schedule exactly
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda k: 0.5 * (1.0 + math.cos(math.pi * min(k, cfg.steps) / cfg.steps)))
     if resuming:
         ckpt = torch.load(last, map_location=device, weights_only=False)
         model.load_state_dict(ckpt["state"])
