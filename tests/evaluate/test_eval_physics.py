@@ -327,3 +327,15 @@ def test_bench_paired_standard_error_sees_through_shared_noise():
     assert se["bw_T"] < 1e-6 * unpaired  # the offset is the same in every pair
     assert se["spread_sst"] < 1e-9  # a uniform offset leaves the spread unchanged
     assert se["c1_bias"] > 0
+
+
+def test_report_writes_its_figures(tmp_path):
+    """The card's PNG figures, the per-level spread among them, from a small set."""
+    grid = _grid()
+    ref = _stable(grid, 4)
+    card = ReportCard(grid, "eos80", ref)
+    out = write_report(card, {"Data": ref, "Set": _stable(grid, 4, seed=3)}, tmp_path)
+    pngs = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert pngs == ["level_spread.png", "spread.png", "stratification.png", "ts_diagram.png"]
+    assert all((tmp_path / p).stat().st_size > 1000 for p in pngs)
+    assert set(map(str, (tmp_path / p for p in pngs))) <= set(out["files"])

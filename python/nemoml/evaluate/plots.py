@@ -98,23 +98,19 @@ def spread_maps(card: ReportCard, metrics: list[SetMetrics], path):
     return out
 
 
-def level_spread(card: ReportCard, summary: dict, references: dict, data: str, path):
-    """Per-level spread of T and S of each set over that of its reference (the data moved onto
-    the set's constraints, else the data) against depth, with the check's bounds: collapse of
-    the deep levels under guidance, or noise, shows as a profile leaving the band."""
-    from nemoml.evaluate.report import SPREAD_BOUNDS, _resolved
-
+def level_spread(card: ReportCard, ratios: dict, bounds: tuple[float, float], path):
+    """Per-level spread of T and S of each set over that of its reference (``ratios``: set ->
+    {T, S: per-level ratio}, the reference being the data moved onto the set's constraints,
+    else the data) against depth, with the check's ``bounds``: collapse of the deep levels
+    under guidance, or noise, shows as a profile leaving the band."""
     plt = _pyplot()
     levels = np.flatnonzero(card.grid.tmask.any((1, 2)))
     depth = card.grid.gdept[levels]
     fig, axes = plt.subplots(1, 2, figsize=(9, 5), sharey=True)
     for ax, var in zip(axes, ("T", "S"), strict=True):
-        for name, s in summary.items():
-            if name == data or s["n_states"] < 2:
-                continue
-            base = references.get(name, summary[data])
-            ax.semilogx(_resolved(s, var) / _resolved(base, var), depth, label=name)
-        for bound in SPREAD_BOUNDS:
+        for name, ratio in ratios.items():
+            ax.semilogx(ratio[var], depth, label=name)
+        for bound in bounds:
             ax.axvline(bound, color="k", ls="--", lw=0.8)
         ax.set(xlabel=f"level spread of {var} / reference", title=var)
     axes[0].set(ylabel="depth (m)")

@@ -280,7 +280,10 @@ def write_report(card: ReportCard, sets: dict, out_dir, plots: bool = True,
         files.append(P.ts_diagram(card, sets, out_dir / "ts_diagram.png"))
         files.append(P.stratification(card, metrics, out_dir / "stratification.png"))
         files.append(P.spread_maps(card, metrics, out_dir / "spread.png"))
-        files.append(P.level_spread(card, summary, spread_ref, data, out_dir / "level_spread.png"))
+        ratios = {name: {v: _resolved(s, v) / _resolved(spread_ref.get(name, summary[data]), v)
+                         for v in ("T", "S")}
+                  for name, s in summary.items() if name != data and s["n_states"] >= 2}
+        files.append(P.level_spread(card, ratios, SPREAD_BOUNDS, out_dir / "level_spread.png"))
     return {"table": md, "summary": summary, "checks": result_checks,
             "checks_unseen": unseen_checks, "projection": moves,
             "files": [str(f) for f in files]}
