@@ -51,6 +51,8 @@ class StateSolverConfig:
 
 
 class _NoStep(nn.Module):
+    """The first step when there is none (``subspace_rank`` 0): the background as it is."""
+
     def forward(self, x0: Tensor, y: Tensor, w: Tensor) -> Tensor:
         return x0
 
@@ -73,7 +75,6 @@ class StateNet(nn.Module):
         self.register_buffer("grad_scale", torch.ones(1))
         self.first = first if first is not None else _NoStep()
         bounds = bounds or Boundaries()
-        self.bounds = bounds
         fold = FOLDS[bounds.fold]
         self.prior = BilinAE(c, cfg.hidden_prior, False, bounds.periodic, fold)
         self.grad_mod = ConvLstmGrad(c, cfg.hidden_lstm, False, bounds.periodic,
