@@ -1,5 +1,8 @@
 """The report card computed a few states at a time equals the card of the whole set at once, bit
-for bit, on real GYRE states (the packaged sample: 6 states of years 127-129, float32)."""
+for bit, on real GYRE states (the packaged sample: 6 states of years 127-129, float32), and
+holds a fraction of one float64 copy of the set where the whole set at once held several."""
+
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -8,6 +11,8 @@ from nemoml.evaluate.physics import ReportCard
 from nemoml.generate.data import load_states
 from nemoml.generate.gridinfo import GridInfo
 from nemoml.io.samples import gyre
+
+from ..generate.helpers import small_grid, stratified_states
 
 WHOLE = 1000  # one chunk: more states than any set here
 
@@ -100,3 +105,25 @@ def test_nan_names_its_state_across_chunks(gyre_states):
     card = ReportCard(grid, "eos80", ref, chunk=4)
     with pytest.raises(ValueError, match=r"S has NaN/inf at ocean points \(state 5\)"):
         card.evaluate("bad", bad)
+
+
+def _numpy_peak(grid, fields: dict, chunk: int) -> int:
+    tracemalloc.start()
+    try:
+        ReportCard(grid, "eos80", fields, chunk=chunk).evaluate("data", fields, is_reference=True)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_the_card_holds_chunks_not_the_whole_set():
+    """numpy's peak while the card of 64 float32 states is made (reference and evaluation):
+    with chunks of 4, half a float64 copy of their T and S (the reference's std over every
+    ocean cell, one variable at a time, in float32); the whole set at once, about 5 copies."""
+    grid = small_grid(ny=40, nx=48)
+    fields = {k: np.asarray(v, np.float32) for k, v in stratified_states(grid, 64).items()}
+    copy = sum(8 * fields[v].size for v in ("T", "S"))
+    warm = {k: v[:2] for k, v in fields.items()}  # first-call imports are not the card's
+    ReportCard(grid, "eos80", warm).evaluate("warm", warm)
+    assert _numpy_peak(grid, fields, 4) < 0.75 * copy
+    assert _numpy_peak(grid, fields, WHOLE) > 4 * copy
