@@ -24,6 +24,10 @@ INVERSION_THRESHOLDS = (1e-5, 1e-3, 1e-2)
 DEPTH_BOX = 1500.0  # m, as in the paper tables
 LAT_BOX = 30.0
 BOX_TOP = 500.0  # m: both water-mass boxes lie below the seasonal surface layer
+# states per pass: the card's float64 work arrays (density, N², encoded channels, anomaly
+# vectors) are a few copies of this many states, not of the whole set, which on a grid 10x
+# GYRE's made the reference card the peak of a whole training run
+CHUNK_STATES = 16
 
 
 def identity_layout(grid: GridInfo) -> Layout:
@@ -71,11 +75,23 @@ class ReportCard:
         are the C1/C2/T-S targets.
     depth_box : float
         Bottom/Deep-Water boundary depth (m).
+    chunk : int
+        States per pass. Every figure is the same bit for bit whatever the chunk, except
+        ``maps["n2_profile"]`` (plots only), a sum over states of per-state sums: equal to
+        float64 rounding to the sum over every cell of every state at once.
+
+    Notes
+    -----
+    The reference's T and S are kept by reference, not copied: its anomaly vectors (for the
+    nearest-training distances) are made chunk by chunk when a set is evaluated.
     """
 
     def __init__(self, grid: GridInfo, eos="eos80", reference: dict | None = None,
-                 depth_box: float = DEPTH_BOX):
+                 depth_box: float = DEPTH_BOX, chunk: int = CHUNK_STATES):
+        if chunk < 1:
+            raise ValueError(f"chunk must be >= 1 state, got {chunk}")
         self.grid = grid
+        self.chunk = chunk
         self.density = eos if isinstance(eos, Density) else Density(eos)
         self.layout = identity_layout(grid)
         self.physics = Physics(self.layout, self.density)
@@ -96,15 +112,35 @@ class ReportCard:
         both = g.tmask[:-1] & g.tmask[1:]
         self.w_int = both * g.e3w[1:, None, None] * g.area[None]
         self.targets = None
-        self.scale = self.train = self.centre = None
+        self.scale = self.reference = self.centre = None
         if reference is not None:
-            self.targets = {n: self._raw(n, reference).mean(0) for n in ("c1", "c2", "ts")}
+            self.reference = {v: np.asarray(reference[v]) for v in ("T", "S")}
+            raws: dict[str, list] = {n: [] for n in ("c1", "c2", "ts")}
+            totals = {"T": None, "S": None}
+            for _, c in self._chunks(reference, "reference"):
+                for cname, parts in raws.items():
+                    parts.append(self._raw(cname, c))
+                for v in totals:
+                    totals[v] = _add_states(totals[v], np.asarray(c[v], np.float64))
+            self.targets = {cname: np.concatenate(p).mean(0) for cname, p in raws.items()}
             # distances between states: T and S anomalies from the reference mean over one
             # std per variable (over every ocean cell and state), each ocean cell counting once
-            ocean = g.tmask
-            self.centre = {v: np.asarray(reference[v], np.float64).mean(0) for v in ("T", "S")}
-            self.scale = {v: float(np.asarray(reference[v])[:, ocean].std()) for v in ("T", "S")}
-            self.train = self.vectors(reference)
+            self.centre = {v: t / len(self.reference[v]) for v, t in totals.items()}
+            # one copy of one variable in its own dtype: numpy's pairwise sum over all of it
+            # has no chunked equal
+            self.scale = {v: float(self.reference[v][:, g.tmask].std()) for v in ("T", "S")}
+
+    def _chunks(self, fields: dict, where: str = "states"):
+        """(first state, T and S of ``self.chunk`` states) in order, views of ``fields``, each
+        checked (shapes, NaN at ocean points) on the way."""
+        for v in ("T", "S"):
+            if v not in fields:
+                raise KeyError(f"{where}: variable {v} is missing")
+        temp, sal = np.asarray(fields["T"]), np.asarray(fields["S"])
+        for i in range(0, len(temp), self.chunk):
+            chunk = {"T": temp[i:i + self.chunk], "S": sal[i:i + self.chunk]}
+            self.layout.check(chunk, where, first=i)
+            yield i, chunk
 
     def _x(self, fields: dict) -> torch.Tensor:
         return self.layout.encode(fields, "report card", dtype=np.float64)
@@ -141,44 +177,70 @@ class ReportCard:
             parts.append(anom[:, ocean])
         return torch.from_numpy(np.concatenate(parts, 1))
 
+    def _cdist(self, a: dict, b: dict) -> np.ndarray:
+        """Distances between the anomaly vectors of two sets, block by block of states (each
+        distance is computed alone, so the blocks do not change it)."""
+        out = np.empty((len(a["T"]), len(b["T"])))
+        for i, ca in self._chunks(a):
+            xa = self.vectors(ca)
+            for j, cb in self._chunks(b):
+                out[i:i + len(xa), j:j + len(cb["T"])] = _cdist(xa, self.vectors(cb))
+        return out
+
     def _distances(self, per: dict, profiles: dict, fields: dict, is_reference: bool) -> None:
         """Nearest-training-state distance of each state (memorisation) and the set's mean
         pairwise distance (diversity), RMS over cells in reference-std units."""
-        x = self.vectors(fields)
-        cells = x.shape[1]
-        n = x.shape[0]
-        pair = _cdist(x, x) / np.sqrt(cells)
+        cells = 2 * int(self.grid.tmask.sum())  # T and S of every ocean cell
+        n = len(fields["T"])
+        pair = self._cdist(fields, fields) / np.sqrt(cells)
         profiles["diversity"] = float(pair[np.triu_indices(n, 1)].mean()) if n > 1 else np.nan
-        near = _cdist(x, self.train) / np.sqrt(cells)
+        near = self._cdist(fields, self.reference) / np.sqrt(cells)
         if is_reference and near.shape[0] == near.shape[1]:  # each against the others
             np.fill_diagonal(near, np.inf)
         per["nearest_train"] = near.min(1)
 
-    def evaluate(self, name: str, fields: dict, is_reference: bool = False) -> SetMetrics:
-        """Metrics of one set; ``is_reference``: the set is the reference (training) set
-        itself, so its nearest-training distances leave each state out."""
-        self.layout.check(fields, name)
-        temp = np.asarray(fields["T"], np.float64)
-        sal = np.asarray(fields["S"], np.float64)
+    def _per_state(self, chunk: dict) -> tuple[dict, np.ndarray, np.ndarray]:
+        """Per-state metrics and raw C1/C2/T-S profiles (``raw_*``) of a few states, with
+        their sigma0 and N² (float64)."""
+        temp = np.asarray(chunk["T"], np.float64)
+        sal = np.asarray(chunk["S"], np.float64)
         per: dict[str, np.ndarray] = {}
         for box, w in (("bw", self.w_bw), ("dw", self.w_dw)):
             # a grid too shallow for a box has no value for it (NaN), not an error
             total = w.sum() if w.sum() > 0 else np.nan
             per[f"{box}_T"] = (temp * w).sum((1, 2, 3)) / total
             per[f"{box}_S"] = (sal * w).sum((1, 2, 3)) / total
-        sig = self.sigma0(fields)
-        drop = -self.local_step(fields)  # > 0: lighter water below heavier water, locally
+        sig = self.sigma0(chunk)
+        drop = -self.local_step(chunk)  # > 0: lighter water below heavier water, locally
         wsum = self.w_int.sum()
         for thr in INVERSION_THRESHOLDS:
             per[f"inversion_pct_{thr:g}"] = 100 * ((drop > thr) * self.w_int).sum((1, 2, 3)) / wsum
-        n2 = self.n2(fields)
+        n2 = self.n2(chunk)
         per["n2_negative_pct"] = 100 * ((n2 < 0) * self.w_int).sum((1, 2, 3)) / wsum
         per["n2_median"] = np.array([np.median(v[self.w_int > 0]) for v in n2])
         per["n2_p01"] = np.array([np.percentile(v[self.w_int > 0], 1) for v in n2])
-        profiles: dict = {"sigma0": self._raw("c1", fields), "diversity": float("nan")}
+        for cname in ("c1", "c2", "ts"):
+            per[f"raw_{cname}"] = self._raw(cname, chunk)
+        return per, sig, n2
+
+    def evaluate(self, name: str, fields: dict, is_reference: bool = False) -> SetMetrics:
+        """Metrics of one set; ``is_reference``: the set is the reference (training) set
+        itself, so its nearest-training distances leave each state out."""
+        n = len(fields["T"])
+        parts: dict[str, list] = {}
+        sig_sum = n2_sum = None
+        for _, chunk in self._chunks(fields, name):
+            part, sig, n2 = self._per_state(chunk)
+            for key, vals in part.items():
+                parts.setdefault(key, []).append(vals)
+            sig_sum = _add_states(sig_sum, sig)
+            n2_sum = _add_states(n2_sum, (n2 * self.w_int).sum((2, 3)))
+        per = {k: np.concatenate(v) for k, v in parts.items() if not k.startswith("raw_")}
+        raw = {k[4:]: np.concatenate(v) for k, v in parts.items() if k.startswith("raw_")}
+        profiles: dict = {"sigma0": raw["c1"], "diversity": float("nan")}
         if self.targets is not None:
             for cname in ("c1", "c2", "ts"):
-                h = self._raw(cname, fields) - self.targets[cname]
+                h = raw[cname] - self.targets[cname]
                 # bias: the constraint holds in expectation, so it is judged on the set's mean;
                 # rms: how far single states are from the target profile
                 profiles[f"{cname}_bias"] = float(np.sqrt(np.mean(h.mean(0) ** 2)))
@@ -189,39 +251,64 @@ class ReportCard:
         else:
             for key in ("c1_bias", "c2_bias", "ts_bias", "sigma0_profile_error"):
                 profiles[key] = float("nan")
-        if self.train is not None:
+        if self.reference is not None:
             self._distances(per, profiles, fields, is_reference)
+        maps = self._level_stats(fields, profiles)
+        tm = self.grid.tmask
+        maps["zonal_sigma0"] = _zonal_mean(sig_sum / n, tm)
+        maps["n2_profile"] = np.array([n2_sum[k] / max(self.w_int[k].sum() * n, 1e-30)
+                                       for k in range(len(n2_sum))])
+        return SetMetrics(name, per, profiles, maps)
+
+    def _level_stats(self, fields: dict, profiles: dict) -> dict:
+        """Spreads across states, level by level (one level of every state in float64 at a
+        time); fills ``profiles``, returns the spread maps."""
         tm = self.grid.tmask
         ocean_levels = np.flatnonzero(tm.any((1, 2)))
         deep = int(min(np.searchsorted(self.grid.gdept, self.depth_box), ocean_levels[-1]))
-        maps = {"std_sst": temp[:, 0].std(0) * tm[0], "std_sss": sal[:, 0].std(0) * tm[0],
-                "std_t_deep": temp[:, deep].std(0) * tm[deep]}
+        maps = {"std_sst": _level(fields, "T", 0).std(0) * tm[0],
+                "std_sss": _level(fields, "S", 0).std(0) * tm[0],
+                "std_t_deep": _level(fields, "T", deep).std(0) * tm[deep]}
         profiles["spread_sst"] = float(maps["std_sst"][tm[0]].mean())
         profiles["spread_sss"] = float(maps["std_sss"][tm[0]].mean())
         profiles["spread_t_deep"] = float(maps["std_t_deep"][tm[deep]].mean())
         # per-level spread (mean over the level's ocean points of the std across states):
         # checked from both sides, since noise inflates it where collapse shrinks it
-        for key, field in (("T", temp), ("S", sal)):
-            profiles[f"level_spread_{key}"] = np.array(
-                [field[:, k].std(0)[tm[k]].mean() for k in ocean_levels])
-            # what float32 states (NEMO's output, the database) resolve at the level's values:
-            # one float32 spacing; at 35 psu 3.8e-6, about the deep data's spread under T-S
-            profiles[f"level_resolution_{key}"] = np.array(
-                [np.spacing(np.float32(np.abs(field[:, k][:, tm[k]]).max()), dtype=np.float32)
-                 for k in ocean_levels], np.float64)
+        for key in ("T", "S"):
+            spread, resolution = [], []
+            for k in ocean_levels:
+                level = _level(fields, key, k)
+                spread.append(level.std(0)[tm[k]].mean())
+                # what float32 states (NEMO's output, the database) resolve at the level's
+                # values: one float32 spacing; at 35 psu 3.8e-6, about the deep data's spread
+                # under T-S
+                resolution.append(np.spacing(np.float32(np.abs(level[:, tm[k]]).max()),
+                                             dtype=np.float32))
+            profiles[f"level_spread_{key}"] = np.array(spread)
+            profiles[f"level_resolution_{key}"] = np.array(resolution, np.float64)
         # the same spread of each state's departure from its own surface mean: constraints
         # on level means remove the basin-wide (here seasonal) part of the spread by design,
         # so "collapse to the mean" is judged on the pattern that is left
         area = self.grid.area * tm[0]
-        for key, field in (("sst", temp[:, 0]), ("sss", sal[:, 0])):
+        for key, var in (("sst", "T"), ("sss", "S")):
+            field = _level(fields, var, 0)
             anom = field - ((field * area).sum((1, 2)) / area.sum())[:, None, None]
             profiles[f"pattern_spread_{key}"] = float(anom.std(0)[tm[0]].mean())
-        maps["zonal_sigma0"] = _zonal_mean(sig.mean(0), tm)
-        maps["n2_profile"] = np.array([
-            (n2[:, k] * self.w_int[k]).sum() / max(self.w_int[k].sum() * len(n2), 1e-30)
-            for k in range(n2.shape[1])
-        ])
-        return SetMetrics(name, per, profiles, maps)
+        return maps
+
+
+def _level(fields: dict, var: str, k: int) -> np.ndarray:
+    """Level ``k`` of every state of ``fields[var]``, float64: (n, y, x)."""
+    return np.asarray(np.asarray(fields[var])[:, k], np.float64)
+
+
+def _add_states(total: np.ndarray | None, block: np.ndarray) -> np.ndarray:
+    """``total`` plus the states of ``block`` (axis 0), added one at a time in order, as
+    numpy's sum over the first axis adds them: a sum built chunk by chunk equals that of the
+    whole set bit for bit. ``total`` None: the sum of ``block`` alone."""
+    for row in block:
+        total = np.array(row, np.float64) if total is None else np.add(total, row, out=total)
+    return total
 
 
 def _zonal_mean(field: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -151,8 +151,10 @@ class Layout:
                 out[var] = full
         return out
 
-    def check(self, fields: dict, where: str) -> None:
-        """Shapes, finiteness and land/ocean consistency of incoming fields."""
+    def check(self, fields: dict, where: str, first: int = 0) -> None:
+        """Shapes, finiteness and land/ocean consistency of incoming fields; ``first``: the
+        position of their first state in its set (a set checked chunk by chunk), for the
+        message."""
         nz = self.grid.shape[0]
         for var in self.variables:
             if var not in fields:
@@ -169,7 +171,7 @@ class Layout:
             vals = arr[:, None] if var == "SSH" else arr[:, self.levels]
             bad = ~np.isfinite(vals) & m[None]
             if bad.any():
-                i = int(np.argwhere(bad)[0][0])
+                i = first + int(np.argwhere(bad)[0][0])
                 raise ValueError(f"{where}: {var} has NaN/inf at ocean points (state {i})")
 
     # -- metadata ----------------------------------------------------------------------------
