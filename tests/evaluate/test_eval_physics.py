@@ -210,9 +210,11 @@ def test_spread_diversity_and_memorisation_checks_fail_noise_collapse_and_copies
     assert s["nearest_train_median"] > 0
 
 
-def test_level_spread_below_float32_resolution_is_not_judged():
-    """At 35 psu float32 resolves 3.8e-6: a deep salinity spread below that is no signal, so
-    4x of a sub-resolution spread passes while 4x of a resolved one still fails."""
+def test_level_spread_below_resolution_is_not_judged(monkeypatch):
+    """At 35 psu float32 resolves 3.8e-6, and the card does not judge spreads below 1e-4 psu
+    (``LEVEL_SPREAD_FLOOR``): 4x of a sub-resolution spread and 10x of a resolved but negligible
+    one pass, while 20x a judged spread fails; without the floor the negligible one fails."""
+    from nemoml.evaluate import report
     from nemoml.evaluate.report import checks
 
     grid = _grid()
@@ -227,16 +229,19 @@ def test_level_spread_below_float32_resolution_is_not_judged():
         return out
 
     data = with_deep_s(ref, 5e-7)
-    sets = {"Data": data, "Tiny": with_deep_s(ref, 2e-6), "Big": with_deep_s(ref, 2e-3),
-            "Resolved": with_deep_s(ref, 4e-5)}
+    sets = {"Data": data, "Tiny": with_deep_s(ref, 2e-6), "Small": with_deep_s(ref, 5e-5),
+            "Big": with_deep_s(ref, 2e-3), "Resolved": with_deep_s(ref, 1e-4)}
     summ = _summary(ReportCard(grid, "eos80", data), sets)
     assert summ["Tiny"]["level_spread_S"][k] > 2.5 * 5e-7  # a 4x spread: out of bounds...
     assert summ["Data"]["level_resolution_S"][k] == pytest.approx(3.8147e-6, rel=1e-4)
     got = checks(summ, "Data", None)
     assert got["Tiny"]["level_spread"]  # ...but below what float32 resolves
+    assert got["Small"]["level_spread"]  # resolved, 10x the data's, below the floor
     assert not got["Big"]["level_spread"]
     ref_big = checks({"Data": summ["Resolved"], "Big": summ["Big"]}, "Data", None)
-    assert not ref_big["Big"]["level_spread"]  # 50x a resolved spread fails
+    assert not ref_big["Big"]["level_spread"]  # 20x a judged spread fails
+    monkeypatch.setattr(report, "LEVEL_SPREAD_FLOOR", {"T": 0.0, "S": 0.0})
+    assert not checks(summ, "Data", None)["Small"]["level_spread"]
 
 
 def test_n2_check_fails_a_set_with_unstable_columns():
@@ -328,14 +333,3 @@ def test_bench_paired_standard_error_sees_through_shared_noise():
     assert se["spread_sst"] < 1e-9  # a uniform offset leaves the spread unchanged
     assert se["c1_bias"] > 0
 
-
-def test_report_writes_its_figures(tmp_path):
-    """The card's PNG figures, the per-level spread among them, from a small set."""
-    grid = _grid()
-    ref = _stable(grid, 4)
-    card = ReportCard(grid, "eos80", ref)
-    out = write_report(card, {"Data": ref, "Set": _stable(grid, 4, seed=3)}, tmp_path)
-    pngs = sorted(p.name for p in tmp_path.glob("*.png"))
-    assert pngs == ["level_spread.png", "spread.png", "stratification.png", "ts_diagram.png"]
-    assert all((tmp_path / p).stat().st_size > 1000 for p in pngs)
-    assert set(map(str, (tmp_path / p for p in pngs))) <= set(out["files"])

@@ -85,12 +85,19 @@ def _within(ratio) -> bool:
     return bool(np.all((ratio >= SPREAD_BOUNDS[0]) & (ratio <= SPREAD_BOUNDS[1])))
 
 
+# per-level spreads below these are not judged: under Argo's accuracy (0.002 degC, 0.01 psu),
+# and the generator's own normalisation floor (generate.layout.STD_FLOOR): what a level varies
+# by less than that is no signal the model is asked to reproduce (GYRE's bottom S varies by
+# 4e-6 psu across states, its bottom T by 3e-5 degC)
+LEVEL_SPREAD_FLOOR = {"T": 1e-3, "S": 1e-4}
+
+
 def _resolved(s: dict, var: str) -> np.ndarray:
     """A set's per-level spread of ``var``, floored at one float32 spacing of its values
-    (``level_resolution_*``): a spread below what float32 states resolve is no signal."""
+    (``level_resolution_*``) and at ``LEVEL_SPREAD_FLOOR``: below either it is no signal."""
     spread = np.asarray(s[f"level_spread_{var}"], np.float64)
     floor = np.asarray(s.get(f"level_resolution_{var}", 0.0), np.float64)
-    return np.maximum(spread, np.maximum(floor, 1e-30))
+    return np.maximum(spread, np.maximum(floor, LEVEL_SPREAD_FLOOR[var]))
 
 
 def checks(summary: dict, data: str, free: str | None, spread_ref: dict | None = None,
