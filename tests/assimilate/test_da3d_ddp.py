@@ -52,7 +52,17 @@ def _run(tmp_path, name: str, ranks: int) -> list[dict]:
                            "ddp" if ranks > 1 else "one"], env=mpi_env(ranks),
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    return _objects(proc.stdout)
+
+
+def _objects(text: str) -> list[dict]:
+    """Every JSON object printed: mpirun may join the ranks' lines without a newline."""
+    decoder, out, i = json.JSONDecoder(), [], text.find("{")
+    while i != -1:
+        obj, end = decoder.raw_decode(text, i)
+        out.append(obj)
+        i = text.find("{", end)
+    return out
 
 
 def test_two_ranks_train_as_one_process_on_the_global_batch(tmp_path):

@@ -320,10 +320,6 @@ def train(cfg: Train3DConfig, out_dir: Path, resume: bool = False, device: str =
         if progress:
             print(f"step 0 (first step alone): validation T error ratio {best:.3f}")
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    # cosine decay in closed form of the step (not CosineAnnealingLR's recursion on the current
-    # rate): a run resumed with more --steps continues on the longer schedule exactly
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda k: 0.5 * (1.0 + math.cos(math.pi * min(k, cfg.steps) / cfg.steps)))
     if resuming:
         ckpt = torch.load(last, map_location=device, weights_only=False)
         model.load_state_dict(ckpt["state"])
@@ -332,8 +328,12 @@ def train(cfg: Train3DConfig, out_dir: Path, resume: bool = False, device: str =
         minutes = ckpt["minutes"]
         rng.bit_generator.state = ckpt["rng"]
         torch.set_rng_state(ckpt["torch_rng"])
-        for _ in range(step):
-            sched.step()
+    # cosine decay in closed form of the step (not CosineAnnealingLR's recursion on the current
+    # rate), started at the resumed step: a run resumed with more --steps continues on the
+    # longer schedule exactly
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda k: 0.5 * (1.0 + math.cos(math.pi * min(k, cfg.steps) / cfg.steps)),
+        last_epoch=step - 1)
     bar = tqdm(total=cfg.steps, initial=step, desc="train-da gyre", disable=not progress)
     while step < cfg.steps:
         tgt, bkg, y, w = (a[part].to(device) for a in sampler.batch(rng))
