@@ -43,7 +43,6 @@ class SubspaceStep(nn.Module):
         r = basis.shape[0]
         self.n_days = n_days
         self.rank = r
-        self.shape = [int(s) for s in mean.shape]
         self.obs_precision = 1.0 / obs_floor**2
         self.register_buffer("mean", mean.reshape(-1).to(torch.float32))
         self.register_buffer("basis", basis.reshape(r, -1).to(torch.float32))

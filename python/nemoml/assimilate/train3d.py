@@ -192,9 +192,14 @@ def loss_fn(out: torch.Tensor, tgt: torch.Tensor, weights: torch.Tensor, n_days:
     per_day = err.flatten(2).sum(2)  # (batch, day): sum of squared error ratios
     loss = (per_day.mean(1) + per_day[:, n_days // 2]).mean()
     if model is not None:
-        ae = ((tgt - model.prior(tgt)) ** 2 * model.ocean).sum() / (model.ocean.sum() * len(tgt))
-        loss = loss + ae
+        loss = loss + prior_loss(model, tgt)
     return loss
+
+
+def prior_loss(model: StateNet, tgt: torch.Tensor) -> torch.Tensor:
+    """The prior as an auto-encoder of truth windows: squared error, normalised units, ocean
+    mean."""
+    return ((tgt - model.prior(tgt)) ** 2 * model.ocean).sum() / (model.ocean.sum() * len(tgt))
 
 
 def validation_windows(exp: Experiment, obs: ObsSet, split: str, n: int) -> list[tuple]:
@@ -235,6 +240,13 @@ def build_model(cfg: StateSolverConfig, layout: Layout, subspace: SubspaceStep |
     return StateNet(cfg, torch.from_numpy(layout.mask), subspace, bounds)
 
 
+def untrained_first_step(cfg: StateSolverConfig, layout: Layout) -> SubspaceStep | None:
+    """A first step of the right shapes to load a saved state into (None without one)."""
+    if cfg.subspace_rank == 0:
+        return None
+    return SubspaceStep.empty(cfg.subspace_rank, layout.mask.shape, cfg.n_days, cfg.obs_floor)
+
+
 def pretrain_prior(model: StateNet, sampler: Sampler, steps: int, lr: float,
                    rng: np.random.Generator, device: str) -> float:
     """Fit the prior as an auto-encoder of truth windows (normalised units, ocean mean), so
@@ -242,9 +254,7 @@ def pretrain_prior(model: StateNet, sampler: Sampler, steps: int, lr: float,
     opt = torch.optim.Adam(model.prior.parameters(), lr=lr)
     loss = torch.zeros(())
     for _ in range(steps):
-        tgt = sampler.truth_batch(rng).to(device)
-        loss = ((tgt - model.prior(tgt)) ** 2 * model.ocean).sum() \
-            / (model.ocean.sum() * len(tgt))
+        loss = prior_loss(model, sampler.truth_batch(rng).to(device))
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -271,15 +281,10 @@ def load_checkpoint(path: str | Path) -> tuple[StateNet, dict]:
         raise ValueError(f"{path}: not a nemoml 3D 4DVarNet checkpoint ({FORMAT})")
     layout = Layout.from_json(ckpt["layout"], GridInfo.from_json(ckpt["grid"]))
     cfg = StateSolverConfig(**ckpt["config"]["solver"])
-    first = None
-    if cfg.subspace_rank > 0:
-        first = SubspaceStep.empty(cfg.subspace_rank, layout.mask.shape, cfg.n_days,
-                                   cfg.obs_floor)
-    bounds = Boundaries(**ckpt.get("bounds", {}))
-    model = StateNet(cfg, torch.from_numpy(layout.mask), first, bounds)
+    model = build_model(cfg, layout, untrained_first_step(cfg, layout),
+                        Boundaries(**ckpt["bounds"]))
     model.load_state_dict(ckpt["state"])
     ckpt["layout_obj"] = layout
-    ckpt["bounds"] = asdict(bounds)
     return model.eval(), ckpt
 
 
@@ -297,15 +302,17 @@ def train(cfg: Train3DConfig, out_dir: Path, resume: bool = False, device: str =
     sampler = Sampler(exp, exp.observe("train", cfg, cfg.seed + 100), cfg)
     wins = validation_windows(exp, exp.observe("val", cfg, cfg.seed + 200), "val",
                               cfg.val_windows)
-    model = build_model(cfg.solver, exp.layout, exp.subspace(cfg, sampler.truth),
-                        exp.bounds).to(device)
+    last = out_dir / "last.pt"
+    resuming = resume and last.is_file()
+    # resumed: the fitted first step comes with the saved state, not fitted again
+    first = untrained_first_step(cfg.solver, exp.layout) if resuming \
+        else exp.subspace(cfg, sampler.truth)
+    model = build_model(cfg.solver, exp.layout, first, exp.bounds).to(device)
     rng = np.random.default_rng(cfg.seed)
     weights = exp.loss_weights().to(device)
     step, best, history, minutes = 0, math.inf, [], 0.0
-    last = out_dir / "last.pt"
     t0 = time.perf_counter()
     val_dev = [(s, x0.to(device), y.to(device), w.to(device)) for s, x0, y, w in wins]
-    resuming = resume and last.is_file()
     if not resuming:  # the same on every rank: same seed, whole batches
         prior_loss = pretrain_prior(model, sampler, cfg.prior_steps, cfg.lr, rng, device)
         _, bkg, y, w = (a.to(device) for a in sampler.batch(rng))
