@@ -333,3 +333,36 @@ def test_bench_paired_standard_error_sees_through_shared_noise():
     assert se["spread_sst"] < 1e-9  # a uniform offset leaves the spread unchanged
     assert se["c1_bias"] > 0
 
+
+
+def test_horizontal_structure_against_a_direct_computation():
+    """``pattern_T``: RMS over the ocean volume of T's departure from its level mean; level
+    means alone give 0, an added pattern gives its volume-weighted RMS (direct numpy)."""
+    grid = _grid()
+    flat = _stable(grid, 1)
+    flat["T"] = np.where(grid.tmask, flat["T"].mean(axis=(2, 3), keepdims=True), 0.0)
+    card = ReportCard(grid, "eos80", flat)
+    assert card.evaluate("flat", flat).per_state["pattern_T"][0] == pytest.approx(0, abs=1e-12)
+    rng = np.random.default_rng(1)
+    t = flat["T"][0] + 0.3 * rng.standard_normal(grid.shape) * grid.tmask
+    vol = grid.e3t[:, None, None] * grid.area[None] * grid.tmask
+    level = (t * vol).sum((1, 2)) / np.maximum(vol.sum((1, 2)), 1e-30)
+    expect = np.sqrt(((t - level[:, None, None]) ** 2 * vol).sum() / vol.sum())
+    got = card.evaluate("pattern", {"T": t[None], "S": flat["S"]}).per_state["pattern_T"][0]
+    assert got == pytest.approx(expect, rel=1e-12) and 0.2 < got < 0.4
+
+
+def test_given_targets_replace_the_reference_mean_and_are_checked():
+    grid = _grid()
+    states = _stable(grid, 3)
+    own = ReportCard(grid, "eos80", states)
+    shifted = {k: v + 0.01 for k, v in own.targets.items()}
+    card = ReportCard(grid, "eos80", states, targets=shifted)
+    m = card.evaluate("x", states)
+    raw = own._raw("c1", states)
+    assert m.per_state["c1_rms"] == pytest.approx(
+        np.sqrt(np.mean((raw - shifted["c1"]) ** 2, 1)))
+    with pytest.raises(ValueError, match="c1 has 3 values"):
+        ReportCard(grid, "eos80", states, targets={**shifted, "c1": [1.0, 2.0, 3.0]})
+    with pytest.raises(KeyError, match="'ts' is missing"):
+        ReportCard(grid, "eos80", states, targets={"c1": shifted["c1"], "c2": shifted["c2"]})

@@ -14,6 +14,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reference", required=True,
                    help="reference (training) states; their mean profiles are the targets")
     p.add_argument("--reference-name", default="Data")
+    p.add_argument("--targets", default=None, metavar="GENERATOR",
+                   help="measure the C1/C2/T-S residuals against the target profiles of this "
+                        "exported generator (the profiles it was trained to meet) instead of "
+                        "the reference's mean profiles")
     p.add_argument("--min-year", type=int, default=None, help="reference: first model year")
     p.add_argument("--max-year", type=int, default=None, help="reference: last model year")
     p.add_argument("--holdout", default=None, metavar="FILE",
@@ -73,7 +77,12 @@ def _evaluate(args) -> int:
     if args.generate:
         generated, raw, under, unseen_under = _generated(args)
         sets.update(generated)
-    card = ReportCard(grid, args.eos, ref.fields, args.depth_box)
+    targets = None
+    if args.targets:
+        from nemoml.generate.export import read_metadata
+
+        targets = read_metadata(args.targets)["targets"]
+    card = ReportCard(grid, args.eos, ref.fields, args.depth_box, targets=targets)
     result = write_report(card, sets, args.out, plots=not args.no_plots,
                           free=args.unconstrained, data_under=under, raw=raw, unseen=unseen,
                           unseen_under=unseen_under)

@@ -72,9 +72,13 @@ class ReportCard:
         The model's own equation of state.
     reference : dict, optional
         Fields (``T``, ``S`` (n, z, y, x)) of the reference (training) set; its mean profiles
-        are the C1/C2/T-S targets.
+        are the C1/C2/T-S targets unless ``targets`` is given.
     depth_box : float
         Bottom/Deep-Water boundary depth (m).
+    targets : dict, optional
+        C1/C2/T-S target profiles (``c1``, ``c2``, ``ts`` as an exported generator carries
+        them): the residuals are measured against these, e.g. the profiles a generator was
+        trained to meet, instead of the reference's mean.
     chunk : int
         States per pass. Every figure is the same bit for bit whatever the chunk, except
         ``maps["n2_profile"]`` (plots only), a sum over states of per-state sums: equal to
@@ -87,7 +91,8 @@ class ReportCard:
     """
 
     def __init__(self, grid: GridInfo, eos="eos80", reference: dict | None = None,
-                 depth_box: float = DEPTH_BOX, chunk: int = CHUNK_STATES):
+                 depth_box: float = DEPTH_BOX, chunk: int = CHUNK_STATES,
+                 targets: dict | None = None):
         if chunk < 1:
             raise ValueError(f"chunk must be >= 1 state, got {chunk}")
         self.grid = grid
@@ -108,6 +113,7 @@ class ReportCard:
         polar = np.abs(g.lat)[None] > LAT_BOX
         self.w_bw = vol * (deep | (polar & below))
         self.w_dw = vol * (below & ~deep & ~polar)
+        self.w_vol = vol  # every ocean cell (pattern_T, pattern_S)
         # interface (k, k+1) between two ocean cells, weighted by its w-cell volume
         both = g.tmask[:-1] & g.tmask[1:]
         self.w_int = both * g.e3w[1:, None, None] * g.area[None]
@@ -129,6 +135,23 @@ class ReportCard:
             # one copy of one variable in its own dtype: numpy's pairwise sum over all of it
             # has no chunked equal
             self.scale = {v: float(self.reference[v][:, g.tmask].std()) for v in ("T", "S")}
+        if targets is not None:
+            self.targets = self._given_targets(targets)
+
+    def _given_targets(self, targets: dict) -> dict:
+        """C1/C2/T-S profiles given by the caller, checked against this grid's levels."""
+        n = len(self.layout.levels)
+        sizes = {"c1": n, "c2": n - 1, "ts": 2 * n}
+        out = {}
+        for cname, size in sizes.items():
+            if cname not in targets:
+                raise KeyError(f"targets: profile {cname!r} is missing")
+            value = np.asarray(targets[cname], np.float64)
+            if value.shape != (size,):
+                raise ValueError(f"targets: {cname} has {value.size} values, this grid's "
+                                 f"{n} ocean levels need {size}")
+            out[cname] = value
+        return out
 
     def _chunks(self, fields: dict, where: str = "states"):
         """(first state, T and S of ``self.chunk`` states) in order, views of ``fields``, each
@@ -210,6 +233,14 @@ class ReportCard:
             total = w.sum() if w.sum() > 0 else np.nan
             per[f"{box}_T"] = (temp * w).sum((1, 2, 3)) / total
             per[f"{box}_S"] = (sal * w).sum((1, 2, 3)) / total
+        # horizontal structure, which the level-mean constraints (C1, C2, T-S) leave free: RMS
+        # over the ocean volume of each value's departure from its level's mean
+        vol = self.w_vol
+        for var, val in (("T", temp), ("S", sal)):
+            level = (val * vol).sum((2, 3), keepdims=True) / np.maximum(
+                vol.sum((1, 2), keepdims=True)[None], 1e-30)
+            per[f"pattern_{var}"] = np.sqrt(((val - level) ** 2 * vol).sum((1, 2, 3))
+                                            / vol.sum())
         sig = self.sigma0(chunk)
         drop = -self.local_step(chunk)  # > 0: lighter water below heavier water, locally
         wsum = self.w_int.sum()

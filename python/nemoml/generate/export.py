@@ -108,6 +108,18 @@ def _meta_path(path) -> Path:
     return meta_path
 
 
+def read_metadata(path) -> dict:
+    """An exported generator's ``generator.json`` (directory or the file itself), checked."""
+    meta_path = _meta_path(path)
+    try:
+        meta = json.loads(meta_path.read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{meta_path}: corrupt generator metadata ({err})") from err
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"{meta_path}: not a nemoml generator (format {meta.get('format')!r})")
+    return meta
+
+
 def load_generator(path, prefer: str = "torchscript", device: str = "cpu") -> Generator:
     """Load an exported generator (directory or its ``generator.json``).
 
@@ -121,12 +133,7 @@ def load_generator(path, prefer: str = "torchscript", device: str = "cpu") -> Ge
         Where the denoiser runs (``cpu``, ``cuda:N``: ``cn_nemoml_device``, ``bridge.device``).
     """
     meta_path = _meta_path(path)
-    try:
-        meta = json.loads(meta_path.read_text())
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{meta_path}: corrupt generator metadata ({err})") from err
-    if meta.get("format") != FORMAT:
-        raise ValueError(f"{meta_path}: not a nemoml generator (format {meta.get('format')!r})")
+    meta = read_metadata(meta_path)
     files = meta["files"]
     kind = "pt2" if prefer == "pt2" and "pt2" in files else "torchscript"
     model_file = meta_path.parent / files[kind]

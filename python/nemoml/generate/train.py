@@ -104,14 +104,25 @@ def targets_by_batches(physics: Physics, x: torch.Tensor) -> dict:
     return total
 
 
-def _reference_card(grid, density, states: StateFile) -> dict:
-    """Report-card means of the training states (read again, in the file's dtype), kept with
-    the model for comparisons."""
+def reference_card(grid, density, states: StateFile) -> tuple[dict, dict]:
+    """Report-card figures of the training states (read again, in the file's dtype), kept with
+    the model for comparisons: the mean of each figure, and the std over states of each
+    per-state figure (the spread a generated state is judged against)."""
     from nemoml.evaluate.physics import ReportCard
 
     fields = states.read(dtype=None)
     summary = ReportCard(grid, density, fields).evaluate("data", fields).summary()
-    return {k: v["mean"] if isinstance(v, dict) else v for k, v in summary.items()}
+    means = {k: v["mean"] if isinstance(v, dict) else v for k, v in summary.items()}
+    stds = {k: v["std"] for k, v in summary.items() if isinstance(v, dict)}
+    return means, stds
+
+
+def training_states(cfg: TrainConfig) -> StateFile:
+    """The training split of ``cfg``'s database, as ``build`` makes it."""
+    grid = GridInfo.from_mesh_mask(cfg.mesh_mask)
+    states = open_states(cfg.database, cfg.variables, nz=grid.shape[0],
+                         min_year=cfg.min_year, max_year=cfg.max_year)
+    return split_by_time(states, cfg.val_fraction)[0]
 
 
 def _loss(net, sched: Schedule, x0, mask, gen, device="cpu", part=slice(None)) -> torch.Tensor:
@@ -246,7 +257,8 @@ def _train(cfg: TrainConfig, resume: bool, progress: bool, ranks) -> dict:
     model_config = {"base": cfg.base, "mults": list(cfg.mults), "blocks": cfg.blocks,
                     "parameters": n_params, "clip": cfg.clip,
                     "bounds": asdict(layout.edges(cfg.mesh_mask))}
-    extra = {"reference": _reference_card(grid, density, train_set),
+    ref_mean, ref_std = reference_card(grid, density, train_set)
+    extra = {"reference": ref_mean, "reference_std": ref_std,
              "training": {"config": {k: v for k, v in asdict(cfg).items()},
                           "history": history, "n_train_states": int(x_train.shape[0]),
                           "n_val_states": int(x_val.shape[0]),
