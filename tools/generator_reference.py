@@ -18,10 +18,10 @@ from pathlib import Path
 
 
 def main() -> int:
-    from nemoml.generate.density import Density
+    from nemoml.eos.density import Density
     from nemoml.generate.export import atomic_write
-    from nemoml.generate.gridinfo import GridInfo
     from nemoml.generate.train import TrainConfig, reference_card, training_states
+    from nemoml.grid.gridinfo import GridInfo
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("generator", help="exported generator directory")

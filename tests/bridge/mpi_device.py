@@ -2,7 +2,7 @@
 
 from mpi4py import MPI
 
-from nemoml.bridge.device import choose, node_rank
+from nemoml.base.device import choose, node_rank
 
 comm = MPI.COMM_WORLD
 local = node_rank(comm)

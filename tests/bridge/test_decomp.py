@@ -6,7 +6,7 @@ import itertools
 import numpy as np
 import pytest
 
-from nemoml._paths import libdir
+from nemoml.base.paths import libdir
 from nemoml.grid.decomp import Decomposition, Subdomain, basesplit, bestpartition
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from nemoml.bridge.device import choose
-from nemoml.bridge.host import default_settings, mpi_env, mpirun_command, run_host
+from nemoml.base.device import choose
+from nemoml.devtools.host import default_settings, mpi_env, mpirun_command, run_host
 
 from .conftest import requires_mpirun
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nemoml.bridge.exchange import Exchange
-from nemoml.bridge.host import mpi_env, mpirun_command
+from nemoml.devtools.host import mpi_env, mpirun_command
 from nemoml.grid.decomp import Decomposition
 
 from .conftest import requires_mpirun

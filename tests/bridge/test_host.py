@@ -5,7 +5,7 @@ import os
 import pytest
 
 from nemoml.bridge.exchange import FAULT_ENV
-from nemoml.bridge.host import HostRun, default_settings, run_host
+from nemoml.devtools.host import HostRun, default_settings, run_host
 
 from .conftest import requires_mpirun
 

@@ -6,10 +6,10 @@ import types
 
 import pytest
 
-from nemoml._paths import package_subdir
-from nemoml.bridge.host import run_host
+from nemoml.base.paths import package_subdir
+from nemoml.bridge.handlers.generator import check_eos
 from nemoml.bridge.settings import Settings
-from nemoml.generate.hook import check_eos
+from nemoml.devtools.host import run_host
 
 from .conftest import requires_mpirun
 

@@ -1,6 +1,6 @@
 """mpirun's environment: waiting ranks yield their core when ranks exceed the cores."""
 
-from nemoml.bridge.host import mpi_env, usable_cores
+from nemoml.devtools.host import mpi_env, usable_cores
 
 
 def test_yield_when_ranks_exceed_cores(monkeypatch):

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from nemoml._paths import package_subdir
-from nemoml.bridge.host import mpi_env, mpirun_command
+from nemoml.base.paths import package_subdir
+from nemoml.devtools.host import mpi_env, mpirun_command
 
 from .conftest import requires_mpirun
 

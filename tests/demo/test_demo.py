@@ -6,8 +6,8 @@ import shutil
 import numpy as np
 import pytest
 
-from nemoml._paths import package_subdir
-from nemoml.bridge.host import run_host
+from nemoml.base.paths import package_subdir
+from nemoml.devtools.host import run_host
 
 pytestmark = [pytest.mark.mpi,
               pytest.mark.skipif(shutil.which("mpirun") is None, reason="no mpirun")]

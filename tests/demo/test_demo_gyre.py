@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from netCDF4 import Dataset
 
-from nemoml._paths import package_subdir
+from nemoml.base.paths import package_subdir
 from nemoml.demo import gyre
 
 pytestmark = [pytest.mark.mpi,

@@ -5,7 +5,7 @@ import copy
 
 import pytest
 
-from nemoml._paths import package_subdir
+from nemoml.base.paths import package_subdir
 from nemoml.demo import gyre
 from nemoml.generate.export import read_metadata
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nemoml import _paths
+from nemoml.base import paths as _paths
 from nemoml.eos import codegen
 
 SRC = Path(__file__).resolve().parents[2] / "csrc" / "eos"

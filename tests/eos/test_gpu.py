@@ -29,7 +29,7 @@ def test_a_built_cuda_library_loads():
     instead of falling back to the CPU in silence."""
     import shutil
 
-    from nemoml import _paths
+    from nemoml.base import paths as _paths
 
     path = _paths.libdir() / "libnemoml_eos_cuda.so"
     if not path.is_file():

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import torch
 
-from nemoml.generate.gridinfo import GridInfo
+from nemoml.grid.gridinfo import GridInfo
 
 
 def small_grid(nz: int = 5, ny: int = 8, nx: int = 10) -> GridInfo:

@@ -7,12 +7,12 @@ import netCDF4
 import numpy as np
 import pytest
 
+from nemoml.base.packaged import gyre
 from nemoml.eos import EOS
 from nemoml.generate import balance
 from nemoml.generate.balance import GRAV, thermal_wind
 from nemoml.grid import Grid
 from nemoml.io import read_restart
-from nemoml.io.samples import gyre
 
 # S-EOS reduced to a linear one: rhd = -a0 (T - 10) / rho0 (S at S0)
 LINEAR = EOS("seos", a0=0.2, b0=0.0, lambda1=0.0, lambda2=0.0, mu1=0.0, mu2=0.0, nu=0.0)

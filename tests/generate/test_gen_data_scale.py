@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 import torch
 
+from nemoml.eos.density import Density
 from nemoml.generate import train as train_module
 from nemoml.generate.constraints import Physics, default_targets
 from nemoml.generate.data import load_states, open_states
-from nemoml.generate.density import Density
-from nemoml.generate.layout import Layout
 from nemoml.generate.sampling_io import write_ensemble
 from nemoml.generate.train import build, targets_by_batches
+from nemoml.grid.layout import Layout
 
 from .helpers import small_grid, stratified_states, tiny_config, write_mesh_mask
 

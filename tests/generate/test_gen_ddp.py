@@ -9,8 +9,8 @@ import sys
 import pytest
 import torch
 
-from nemoml.bridge.host import mpi_env, mpirun_command
-from nemoml.generate.distributed import Ranks
+from nemoml.base.distributed import Ranks
+from nemoml.devtools.host import mpi_env, mpirun_command
 from nemoml.generate.sampling_io import write_ensemble
 from nemoml.generate.train import build, train
 

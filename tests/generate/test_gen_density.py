@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from nemoml.generate.density import Density
+from nemoml.eos.density import Density
 
 
 def _t(v):

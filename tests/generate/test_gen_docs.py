@@ -5,7 +5,7 @@ import json
 import re
 from pathlib import Path
 
-from nemoml._paths import package_subdir
+from nemoml.base.paths import package_subdir
 from nemoml.generate import constraints, guidance, schedule
 from nemoml.generate.generator import Generator
 from nemoml.generate.train import TrainConfig

@@ -4,7 +4,7 @@ import argparse
 
 import pytest
 
-from nemoml.generate.commands import _eos_choice, register
+from nemoml.cli.generate import _eos_choice, register
 
 
 def _args(*argv):

@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from nemoml.generate import load_generator
-from nemoml.generate.gridinfo import GridInfo
 from nemoml.generate.sampling_io import write_ensemble
 from nemoml.generate.train import train
+from nemoml.grid.gridinfo import GridInfo
 
 from .helpers import stratified_states, tiny_config
 

@@ -8,10 +8,10 @@ import torch
 
 from nemoml.generate.data import load_states
 from nemoml.generate.generator import Generator, SamplingError
-from nemoml.generate.gridinfo import GridInfo
 from nemoml.generate.sampling_io import write_ensemble
 from nemoml.generate.train import train
 from nemoml.grid import NemoFileError
+from nemoml.grid.gridinfo import GridInfo
 
 from .helpers import small_grid, stratified_states, tiny_config, write_mesh_mask
 

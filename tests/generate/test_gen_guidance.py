@@ -5,12 +5,12 @@ import pytest
 import torch
 from torch.func import jacrev
 
+from nemoml.eos.density import Density
 from nemoml.generate.constraints import ConstraintSet, Physics, default_targets
-from nemoml.generate.density import Density
 from nemoml.generate.generator import GUIDE_BELOW, Generator
 from nemoml.generate.guidance import jacobian_gram
-from nemoml.generate.layout import Layout
 from nemoml.generate.schedule import Schedule
+from nemoml.grid.layout import Layout
 
 from .helpers import GaussianDenoiser, small_grid, stratified_states
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
+from nemoml.devtools.bench.generate import PACKAGED
 from nemoml.generate import load_generator
-from nemoml.generate.bench import PACKAGED
 
 pytestmark = pytest.mark.skipif(not (PACKAGED / "generator.json").is_file(),
                                 reason="packaged generator not built")
@@ -80,7 +80,7 @@ def test_projection_alone_puts_every_state_on_c1(gen):
 
 @pytest.mark.slow
 def test_bench_quick(gen):
-    from nemoml.generate.bench import run
+    from nemoml.devtools.bench.generate import run
 
     out = run(argparse.Namespace(json=True, quick=True))
     for key in ("seconds_per_state_ddpm1000", "seconds_per_state_ddim50",

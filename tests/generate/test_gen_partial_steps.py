@@ -6,12 +6,12 @@ import netCDF4
 import numpy as np
 import torch
 
-from nemoml.evaluate.physics import ReportCard
+from nemoml.eos.density import Density
+from nemoml.evaluate.card.physics import ReportCard
 from nemoml.generate.constraints import Physics
-from nemoml.generate.density import Density
-from nemoml.generate.gridinfo import GridInfo
-from nemoml.generate.layout import Layout
 from nemoml.generate.project import steric_ssh
+from nemoml.grid.gridinfo import GridInfo
+from nemoml.grid.layout import Layout
 
 from .helpers import small_grid, stratified_states, write_mesh_mask
 

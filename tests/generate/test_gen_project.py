@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 import torch
 
+from nemoml.eos.density import Density
 from nemoml.generate.constraints import Physics, default_targets
-from nemoml.generate.density import Density
 from nemoml.generate.generator import Generator
-from nemoml.generate.layout import Layout
 from nemoml.generate.project import SigmaProjector, isotonic, match_salinity, water_for
 from nemoml.generate.schedule import Schedule
+from nemoml.grid.layout import Layout
 
 from .helpers import GaussianDenoiser, small_grid, stratified_states
 

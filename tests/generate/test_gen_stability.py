@@ -12,12 +12,12 @@ import pytest
 import torch
 
 from nemoml.eos import EOS, torch_eos
-from nemoml.evaluate.physics import ReportCard
+from nemoml.eos.density import Density
+from nemoml.evaluate.card.physics import ReportCard
 from nemoml.generate.constraints import ConstraintSet, Physics, default_targets
-from nemoml.generate.density import Density
-from nemoml.generate.gridinfo import GridInfo
-from nemoml.generate.layout import Layout
 from nemoml.generate.project import project
+from nemoml.grid.gridinfo import GridInfo
+from nemoml.grid.layout import Layout
 
 # eight wet levels down to 3600 m and a land bottom level (NEMO's jpk)
 E3T = np.array([20, 80, 200, 400, 600, 700, 800, 800, 800.0])

@@ -3,13 +3,13 @@
 import gsw
 import numpy as np
 
+from nemoml.eos.density import Density
 from nemoml.generate.constraints import Physics, default_targets
-from nemoml.generate.density import Density
 from nemoml.generate.generator import Generator
-from nemoml.generate.gridinfo import GridInfo
-from nemoml.generate.layout import Layout
 from nemoml.generate.project import project
 from nemoml.generate.schedule import Schedule
+from nemoml.grid.gridinfo import GridInfo
+from nemoml.grid.layout import Layout
 
 from .helpers import GaussianDenoiser
 

@@ -8,8 +8,8 @@ import netCDF4
 import numpy as np
 import pytest
 
+from nemoml.base.packaged import gyre
 from nemoml.grid import Grid, NemoFileError
-from nemoml.io.samples import gyre
 
 
 def _raw(path, name):

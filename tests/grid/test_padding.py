@@ -130,7 +130,7 @@ def test_boundaries_from_jperio_and_from_coordinates():
 
 
 def test_gyre_mesh_mask_is_closed():
-    from nemoml._paths import package_subdir
+    from nemoml.base.paths import package_subdir
 
     path = package_subdir("data") / "gyre" / "mesh_mask.nc"
     if not path.is_file():

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from nemoml.base.packaged import gyre
 from nemoml.grid import Grid
 from nemoml.io import read_restart
-from nemoml.io.samples import gyre
 
 
 @pytest.fixture(scope="session")

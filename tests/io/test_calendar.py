@@ -3,7 +3,7 @@ and GYRE's nn_date0 = 10101 (year 1, which strptime cannot read)."""
 
 import pytest
 
-from nemoml.assimilate.hook import increment_dates
+from nemoml.bridge.handlers.fourdvarnet import increment_dates
 from nemoml.bridge.settings import Settings
 from nemoml.io import nemo_add_days
 

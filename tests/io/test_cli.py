@@ -6,9 +6,9 @@ import json
 
 import numpy as np
 
+from nemoml.base.packaged import gyre
 from nemoml.cli import main
 from nemoml.io import read_restart, write_increments
-from nemoml.io.samples import gyre
 
 
 def test_io_commands(tmp_path, grid, state, capsys):

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
+from nemoml.base.packaged import gyre
 from nemoml.grid import Grid, NemoFileError
 from nemoml.io import (
     State,
@@ -16,7 +17,6 @@ from nemoml.io import (
     split_ranks,
     write_restart,
 )
-from nemoml.io.samples import gyre
 
 STATE_VARS = {"T": "thetao", "S": "so", "U": "uo", "V": "vo", "SSH": "zos"}
 

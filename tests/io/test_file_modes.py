@@ -9,9 +9,9 @@ import stat
 
 import pytest
 
+from nemoml.base.packaged import gyre
 from nemoml.cli import main
 from nemoml.io import write_increments, write_restart
-from nemoml.io.samples import gyre
 
 
 @pytest.fixture(params=[0o022, 0o002, 0o077])
@@ -26,9 +26,9 @@ def _mode(path) -> int:
 
 
 def test_outputs_follow_the_umask(tmp_path, grid, state, umask):
-    from nemoml.assimilate.nadir import simulate
-    from nemoml.assimilate.obsfile import write_obs
-    from nemoml.assimilate.qg import SAMPLE_QG, load_truth
+    from nemoml.assimilate.obs.nadir import simulate
+    from nemoml.assimilate.obs.obsfile import write_obs
+    from nemoml.assimilate.qg.truth import SAMPLE_QG, load_truth
 
     want = 0o666 & ~umask
     outs = [write_restart(tmp_path / "rstout.nc", state, grid),

@@ -16,7 +16,7 @@ __all__ = ["export", "load_solver"]
 
 def __getattr__(name: str):
     if name in __all__:
-        from nemoml.assimilate import inline
+        from nemoml.assimilate.qg import export as inline
 
         return getattr(inline, name)
     raise AttributeError(f"module 'nemoml.assimilate' has no attribute {name!r}")

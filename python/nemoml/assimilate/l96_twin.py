@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from nemoml.assimilate.solver import FourDVarNet, SolverConfig
+from nemoml.assimilate.fourdvarnet.solver import FourDVarNet, SolverConfig
 
 K, FORCING, DT = 40, 8.0, 0.05
 

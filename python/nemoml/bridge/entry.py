@@ -11,7 +11,8 @@ import logging
 import sys
 import warnings
 
-from nemoml.bridge import device, forward
+from nemoml.base import device
+from nemoml.bridge import forward
 from nemoml.bridge.comm import Agreement, HookError, describe, host_comm
 from nemoml.bridge.cycle import run_cycle
 from nemoml.bridge.exchange import allocate

@@ -12,7 +12,7 @@ The handler is ``"kind:argument"`` from the settings
 (``Settings.hook_spec``): ``generator`` for ``ln_nemoml_istate``, ``4dvarnet`` for
 ``ln_nemoml_asm``, or ``model:NAME``, which runs a loaded model as ``outputs = model(*inputs)``
 with inputs and outputs in the order the host passed the fields. ``nemoml_cycle`` (see
-:mod:`nemoml.bridge.cycle`) runs the ``cycle`` kind (``nemoml.assimilate.cyclehook``) when
+:mod:`nemoml.bridge.cycle`) runs the ``cycle`` kind (``nemoml.bridge.handlers.cycle``) when
 ``nn_nemoml_cycle > 0``.
 """
 
@@ -64,9 +64,11 @@ def _prepare_model(session, argument):
 
 
 HANDLERS: dict[str, Handler] = {"model": Handler(_run_model, _prepare_model)}
-# kinds living in other rooms, imported on first use: each module defines HANDLER
-LAZY_HANDLERS = {"generator": "nemoml.generate.hook", "4dvarnet": "nemoml.assimilate.hook",
-                 "cycle": "nemoml.assimilate.cyclehook"}
+# the kinds of nemoml.bridge.handlers, imported on first use (they import torch and the model
+# rooms): each module defines HANDLER
+LAZY_HANDLERS = {"generator": "nemoml.bridge.handlers.generator",
+                 "4dvarnet": "nemoml.bridge.handlers.fourdvarnet",
+                 "cycle": "nemoml.bridge.handlers.cycle"}
 
 
 def handler(kind: str) -> Handler:

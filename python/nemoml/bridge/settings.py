@@ -148,8 +148,8 @@ class Settings:
             self._check_cycle()
 
     def clock(self):
-        """The cycling clock (:class:`nemoml.assimilate.cycle.Clock`) of these settings."""
-        from nemoml.assimilate.cycle import Clock
+        """The cycling clock (:class:`nemoml.assimilate.cycling.clock.Clock`) of these settings."""
+        from nemoml.assimilate.cycling.clock import Clock
 
         return Clock(self.nn_nemoml_date0, self.nn_nemoml_leapy, self.rn_nemoml_rdt,
                      self.nn_nemoml_it000, self.nn_nemoml_itend, self.nn_nemoml_cycle,

@@ -10,8 +10,8 @@ RATIO = 0.7  # the last window's cycled T error at most this fraction of the fre
 
 
 def run(workdir: Path, ranks: int) -> bool:
-    from nemoml.assimilate import replay
-    from nemoml.assimilate.replayrun import run_replay
+    from nemoml.assimilate.cycling import replay_case as replay
+    from nemoml.devtools.replay_host import run_replay
 
     workdir.mkdir(parents=True, exist_ok=True)
     print(f"== cycled assimilation: {DAYS} GYRE days in 10-day windows, EnOI, IAU over the next "

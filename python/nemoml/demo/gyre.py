@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from nemoml._paths import package_subdir
-from nemoml.bridge.host import run_host
+from nemoml.base.paths import package_subdir
+from nemoml.devtools.host import run_host
 from nemoml.generate.export import read_metadata
 
 NAME = "gyre"

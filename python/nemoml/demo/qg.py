@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from nemoml._paths import package_subdir
-from nemoml.assimilate.harness import BACKGROUND_LAG_DAYS
-from nemoml.bridge.host import run_host
+from nemoml.assimilate.qg.comparison import BACKGROUND_LAG_DAYS
+from nemoml.base.paths import package_subdir
+from nemoml.devtools.host import run_host
 
 NAME = "qg"
 DAY0 = 1140  # window start: inside the embedded sample (held-out year 4)
@@ -52,10 +52,10 @@ def _background(path: Path, ssh: np.ndarray) -> None:
 
 def run(workdir: Path, ranks: int) -> bool:
     from nemoml.assimilate import load_solver
-    from nemoml.assimilate.nadir import simulate
-    from nemoml.assimilate.obsfile import grid_obs, read_obs, write_obs
-    from nemoml.assimilate.oi import oi_cg
-    from nemoml.assimilate.qg import load_truth
+    from nemoml.assimilate.baselines.oi import oi_cg
+    from nemoml.assimilate.obs.nadir import simulate
+    from nemoml.assimilate.obs.obsfile import grid_obs, read_obs, write_obs
+    from nemoml.assimilate.qg.truth import load_truth
     from nemoml.io import read_increments
 
     workdir.mkdir(parents=True, exist_ok=True)

@@ -63,7 +63,7 @@ def ffi():
 
 
 def _dlopen(name: str):
-    from nemoml import _paths
+    from nemoml.base import paths as _paths
 
     path = _paths.libdir() / name
     if not path.is_file():

@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from nemoml.generate.density import Density
-from nemoml.generate.layout import Layout
+from nemoml.eos.density import Density
+from nemoml.grid.layout import Layout
 
 NAMES = ("c1", "c2", "ts", "stability")
 # the hinge asks for a little stratification, not just N2 >= 0: across a 10 m surface layer
@@ -65,7 +65,7 @@ class Physics:
 
     def n2(self, temp, sal) -> torch.Tensor:
         """N² of each interface from its locally referenced density step (``local_step``)."""
-        from nemoml.generate.density import GRAV, RHO0
+        from nemoml.eos.density import GRAV, RHO0
 
         return GRAV / RHO0 * self.density.local_step(temp, sal, self.dep_w) / self.dz
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import torch
 
-from nemoml.generate.density import Density
+from nemoml.eos.density import Density
 from nemoml.generate.generator import Generator
-from nemoml.generate.gridinfo import GridInfo
-from nemoml.generate.layout import Layout
 from nemoml.generate.schedule import Schedule
 from nemoml.generate.start import START_FILE, GaussianStart
+from nemoml.grid.gridinfo import GridInfo
+from nemoml.grid.layout import Layout
 
 META = "generator.json"
 TS_FILE = "denoiser.ts"

@@ -7,13 +7,13 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from nemoml.eos.density import Density
 from nemoml.generate.constraints import ConstraintSet, Physics
-from nemoml.generate.density import Density
 from nemoml.generate.guidance import DualState, guidance_shift, identity_gain
-from nemoml.generate.layout import Layout
 from nemoml.generate.project import project
 from nemoml.generate.schedule import Schedule
 from nemoml.generate.start import GaussianStart
+from nemoml.grid.layout import Layout
 
 SAMPLERS = ("ddpm", "ddim")
 Progress = bool | Callable[[int, int], None]

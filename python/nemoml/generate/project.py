@@ -39,8 +39,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from nemoml.eos.density import RHO0
 from nemoml.generate.constraints import ConstraintSet
-from nemoml.generate.density import RHO0
 
 LAND_VALUE = 1e6  # below the bottom: heavier than any water, so never pooled with it
 LAND_WEIGHT = 1e-30

@@ -14,16 +14,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from nemoml.generate import distributed
+from nemoml.base import distributed
+from nemoml.eos.density import Density
 from nemoml.generate.constraints import Physics, default_targets
 from nemoml.generate.data import StateFile, open_states, split_by_time
-from nemoml.generate.density import Density
 from nemoml.generate.export import atomic_write, export
-from nemoml.generate.gridinfo import GridInfo
-from nemoml.generate.layout import Layout
 from nemoml.generate.schedule import Schedule
 from nemoml.generate.start import GaussianStart
 from nemoml.generate.unet import UNet
+from nemoml.grid.gridinfo import GridInfo
+from nemoml.grid.layout import Layout
 
 CHECKPOINT = "checkpoint.pt"
 BATCH_STATES = 8  # states read, encoded or put through the constraints' physics at a time
@@ -108,7 +108,7 @@ def reference_card(grid, density, states: StateFile) -> tuple[dict, dict]:
     """Report-card figures of the training states (read again, in the file's dtype), kept with
     the model for comparisons: the mean of each figure, and the std over states of each
     per-state figure (the spread a generated state is judged against)."""
-    from nemoml.evaluate.physics import ReportCard
+    from nemoml.evaluate.card.physics import ReportCard
 
     fields = states.read(dtype=None)
     summary = ReportCard(grid, density, fields).evaluate("data", fields).summary()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nemoml.grid._nc import NemoFileError, open_nc, read_var
+from nemoml.base.netcdf import NemoFileError, open_nc, read_var
 
 _MASKS = ("tmask", "umask", "vmask")
 _PROFILES = ("gdept_1d", "gdepw_1d", "e3t_1d", "e3w_1d")

@@ -1,6 +1,6 @@
 """NEMO's file formats: restarts, per-rank files, state databases and ASM increment files."""
 
-from nemoml.grid._nc import NemoFileError
+from nemoml.base.netcdf import NemoFileError
 from nemoml.io.database import Database, build_database, load_database
 from nemoml.io.increments import (
     Increments,

@@ -16,8 +16,8 @@ from typing import NamedTuple
 import netCDF4
 import numpy as np
 
+from nemoml.base.netcdf import atomic_path, open_nc
 from nemoml.grid import Grid, NemoFileError
-from nemoml.grid._nc import atomic_path, open_nc
 from nemoml.io.ranks import _RANK
 from nemoml.io.sources import (
     DAYS_UNITS,

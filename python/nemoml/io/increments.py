@@ -17,8 +17,8 @@ from typing import NamedTuple
 import netCDF4
 import numpy as np
 
+from nemoml.base.netcdf import atomic_path, open_nc, read_scalar, set_domain_attrs
 from nemoml.grid import Grid, NemoFileError
-from nemoml.grid._nc import atomic_path, open_nc, read_scalar, set_domain_attrs
 from nemoml.io.ranks import rank_files, read_global
 from nemoml.io.state import FIELDS, State
 

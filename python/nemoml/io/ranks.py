@@ -14,10 +14,10 @@ from pathlib import Path
 import netCDF4
 import numpy as np
 
+from nemoml.base.netcdf import atomic_path, open_nc, read_var, set_domain_attrs
 from nemoml.grid import NemoFileError
-from nemoml.grid._nc import atomic_path, open_nc, read_var, set_domain_attrs
 from nemoml.grid.decomp import Decomposition
-from nemoml.io._ncopy import copy_dataset
+from nemoml.io.ncopy import copy_dataset
 
 _RANK = re.compile(r"^(?P<stem>.+)_(?P<num>\d{4,})\.nc$")
 

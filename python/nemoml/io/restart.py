@@ -14,9 +14,9 @@ from pathlib import Path
 import netCDF4
 import numpy as np
 
+from nemoml.base.netcdf import atomic_path, open_nc, read_scalar, set_domain_attrs
 from nemoml.grid import Grid, NemoFileError
-from nemoml.grid._nc import atomic_path, open_nc, read_scalar, set_domain_attrs
-from nemoml.io._ncopy import copy_dataset
+from nemoml.io.ncopy import copy_dataset
 from nemoml.io.ranks import rank_files, read_global
 from nemoml.io.state import FIELDS, State
 

@@ -20,8 +20,8 @@ from pathlib import Path
 import cftime
 import numpy as np
 
+from nemoml.base.netcdf import open_nc, read_scalar, read_var
 from nemoml.grid import NemoFileError
-from nemoml.grid._nc import open_nc, read_scalar, read_var
 from nemoml.io.ranks import rank_files
 from nemoml.io.restart import read_restart
 from nemoml.io.state import FIELDS
