@@ -18,8 +18,8 @@ from pathlib import Path
 
 
 def main() -> int:
+    from nemoml.base.files import atomic_write
     from nemoml.eos.density import Density
-    from nemoml.generate.export import atomic_write
     from nemoml.generate.train import TrainConfig, reference_card, training_states
     from nemoml.grid.gridinfo import GridInfo
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from nemoml.devtools.bench.generate import PACKAGED
+from nemoml.base.packaged import GENERATOR as PACKAGED
 from nemoml.generate import load_generator
 
 pytestmark = pytest.mark.skipif(not (PACKAGED / "generator.json").is_file(),

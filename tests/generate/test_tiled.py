@@ -1,17 +1,17 @@
 """The tiled denoiser (generate/tiled.py): the full-field output tile by tile, seams
 continuous, less device memory per tile, every grid edge (closed, periodic, north fold)."""
 
-from pathlib import Path
 
 import pytest
 import torch
 
+from nemoml.base import packaged
 from nemoml.generate import load_generator
 from nemoml.generate.tiled import TiledUNet, peak_bytes, tile_generator
 from nemoml.generate.unet import UNet
 from nemoml.grid.padding import Boundaries
 
-PACKAGED = Path(__file__).resolve().parents[2] / "python" / "nemoml" / "data" / "generator"
+PACKAGED = packaged.GENERATOR
 EDGES = [Boundaries(), Boundaries(periodic=True), Boundaries(True, "T"), Boundaries(True, "F"),
          Boundaries(False, "T")]
 

@@ -194,7 +194,7 @@ def test_failed_write_leaves_no_file(tmp_path, grid, restart_path, state):
 
 
 def test_atomic_path_removes_partial_file(tmp_path):
-    from nemoml.base.netcdf import atomic_path
+    from nemoml.base.files import atomic_path
 
     target = tmp_path / "out.nc"
     target.write_text("old")

@@ -1,31 +1,20 @@
-"""netCDF helpers for the grid and io rooms: clear errors, record handling, atomic writes."""
+"""netCDF helpers for every room that reads NEMO files: clear errors and record handling
+(writes go through :mod:`nemoml.base.files`)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import netCDF4
 import numpy as np
 
+from nemoml.base.files import NemoFileError, atomic_path, default_mode  # noqa: F401 (API)
+
 # netCDF names of NEMO's unlimited time axis, dropped when a variable holds a single record
 TIME_DIMS = ("time_counter", "time", "t")
-
-
-class NemoFileError(ValueError):
-    """A NEMO file is missing, unreadable, or does not hold what the caller needs.
-
-    The message always names the file, and the variable when one is involved.
-    """
-
-    def __init__(self, path: str | os.PathLike, message: str, variable: str | None = None):
-        self.path = str(path)
-        self.variable = variable
-        where = f"{self.path}: variable '{variable}'" if variable else self.path
-        super().__init__(f"{where}: {message}")
 
 
 @contextlib.contextmanager
@@ -104,35 +93,6 @@ def read_scalar(ds: netCDF4.Dataset, name: str) -> float | None:
     if name not in ds.variables:
         return None
     return float(np.asarray(ds.variables[name][...]).reshape(-1)[0])
-
-
-def default_mode() -> int:
-    """The mode a plain ``open(path, "w")`` gives a new file: 0666 less the process umask."""
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it over ``path`` only on success.
-
-    A failed write (exception, bad input found halfway) leaves neither a partial file nor the
-    temporary behind, and an existing ``path`` untouched. The file gets the mode NEMO's own
-    files get (0666 less the umask), not mkstemp's 0600.
-    """
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise NemoFileError(path, "the output directory does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp)
-    try:
-        yield tmp
-        os.chmod(tmp, default_mode())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def create_nc(path: Path, fmt: str = "NETCDF4") -> netCDF4.Dataset:

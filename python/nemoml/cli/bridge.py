@@ -15,16 +15,13 @@ def _selftest(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-# the packaged models, relative to nemoml/data: what the namelist's paths point at
-PACKAGED = {"generator": "generator", "solver": "qg/4dvarnet_qg64.pt"}
-
-
 def _config(args: argparse.Namespace) -> int:
-    from nemoml.base.paths import includedir, libdir, package_subdir
+    from nemoml.base import packaged
+    from nemoml.base.paths import includedir, libdir
 
-    for name, rel in PACKAGED.items():
+    # the packaged models: what the namelist's paths point at
+    for name, path in (("generator", packaged.GENERATOR), ("solver", packaged.QG_SOLVER)):
         if getattr(args, name):
-            path = package_subdir("data") / rel
             if not path.exists():
                 print(f"nemoml config: the packaged {name} is not installed ({path})")
                 return 1

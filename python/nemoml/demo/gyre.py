@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from nemoml.base.paths import package_subdir
+from nemoml.base import packaged
 from nemoml.devtools.host import run_host
 from nemoml.generate.export import read_metadata
 
@@ -30,11 +29,10 @@ TS_FRACTION = 0.1
 
 
 def settings(workdir: Path, steps: int = 50, seed: int = 0) -> dict:
-    data = package_subdir("data")
     return {
         "ln_nemoml": True,
         "ln_nemoml_istate": True,
-        "cn_nemoml_generator": str(data / "generator"),
+        "cn_nemoml_generator": str(packaged.GENERATOR),
         "nn_nemoml_steps": steps,
         "nn_nemoml_seed": seed,
         "cn_nemoml_rstout": str(workdir / "GYRE_generated_restart.nc"),
@@ -42,9 +40,8 @@ def settings(workdir: Path, steps: int = 50, seed: int = 0) -> dict:
 
 
 def host(ranks: int) -> dict:
-    data = package_subdir("data") / "gyre"
-    return {"ln_selftest": False, "cn_meshmask": str(data / "mesh_mask.nc"),
-            "cn_restart": str(data / "example_restart.nc"), "nn_hls": 2}
+    return {"ln_selftest": False, "cn_meshmask": str(packaged.gyre("mesh_mask.nc")),
+            "cn_restart": str(packaged.gyre("example_restart.nc")), "nn_hls": 2}
 
 
 def verdict(got: dict, meta: dict, constraints=("c1", "c2", "ts"),
@@ -109,21 +106,22 @@ def describe(meta: dict) -> str:
 
 
 def judge(restart: Path, out: Path) -> list[tuple[str, str, bool]]:
-    """The physics report card of a generated restart (printed) and the demo's verdict rows;
-    raises if ``nemoml evaluate`` fails."""
-    from nemoml.cli import main as nemoml
+    """The physics report card of a generated restart (printed, written into ``out`` as
+    ``nemoml evaluate --targets`` writes it) and the demo's verdict rows."""
+    from nemoml.evaluate.card.physics import ReportCard
+    from nemoml.evaluate.card.report import write_report
+    from nemoml.generate.data import load_states
+    from nemoml.grid.gridinfo import GridInfo
 
-    data = package_subdir("data") / "gyre"
-    generator = package_subdir("data") / "generator"
-    status = nemoml(["evaluate", "--mesh-mask", str(data / "mesh_mask.nc"), "--eos", "eos80",
-                     "--reference", str(data / "gyre_states_sample.nc"),
-                     "--reference-name", DATA, "--set", f"{SET}={restart}",
-                     "--targets", str(generator), "--out", str(out)])
-    if status != 0:
-        raise RuntimeError(f"nemoml evaluate of {restart} stopped with status {status}")
-    report = json.loads((out / "report.json").read_text())
-    meta = read_metadata(generator)
-    rows = verdict(report["sets"][SET], meta)
+    grid = GridInfo.from_mesh_mask(packaged.gyre("mesh_mask.nc"))
+    nz = grid.shape[0]
+    sample = load_states(packaged.gyre("gyre_states_sample.nc"), ("T", "S"), nz=nz).fields
+    meta = read_metadata(packaged.GENERATOR)
+    card = ReportCard(grid, "eos80", sample, targets=meta["targets"])
+    sets = {DATA: sample, SET: load_states(restart, ("T", "S"), nz=nz).fields}
+    report = write_report(card, sets, out)
+    print(report["table"])
+    rows = verdict(report["summary"][SET], meta)
     print(f"\nGYRE demo thresholds: the generated state against {describe(meta)}:")
     for what, text, ok in rows:
         print(f"  {'ok  ' if ok else 'FAIL'} {what}: {text}")

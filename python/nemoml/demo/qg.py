@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from nemoml.assimilate.qg.comparison import BACKGROUND_LAG_DAYS
-from nemoml.base.paths import package_subdir
+from nemoml.base import packaged
 from nemoml.devtools.host import run_host
 
 NAME = "qg"
@@ -59,10 +59,9 @@ def run(workdir: Path, ranks: int) -> bool:
     from nemoml.io import read_increments
 
     workdir.mkdir(parents=True, exist_ok=True)
-    data = package_subdir("data") / "qg"
-    model = data / "4dvarnet_qg64.pt"
+    model = packaged.QG_SOLVER
     window = load_solver(model).window
-    sample = load_truth(data / "qg_sample.nc", n=64)
+    sample = load_truth(packaged.QG_SAMPLE, n=64)
     truth = sample.days(DAY0, DAY0 + window)
     ny, nx = truth.ssh.shape[1:]
     centre = window // 2

@@ -11,12 +11,11 @@ reference configuration, ``EXP00``... of one made with ``makenemo -n NAME -r REF
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from nemoml.base.files import atomic_text
 from nemoml.base.paths import package_subdir
 
 MARK = "!! nemoml"
@@ -138,22 +137,6 @@ def patch_text(text: str, name: str, inserts: tuple[Insertion, ...]) -> tuple[st
     return "\n".join(lines) + "\n", done
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    """Replace ``path`` whole; keep its mode, or give a new file the user's umask (mkstemp
-    would leave 0600, unlike the files NEMO's own tools write)."""
-    if path.is_file():
-        mode = path.stat().st_mode & 0o7777
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.chmod(tmp, mode)
-    os.replace(tmp, path)
-
-
 def namelist_file() -> Path:
     """The installed ``&namnemoml`` block (the path users are told to copy from)."""
     return package_subdir("nemo_patches") / "namelist_nemoml"
@@ -214,6 +197,6 @@ def patch_config(config: Path, nemo: Path | None = None) -> list[str]:
     mysrc.mkdir(exist_ok=True)
     for path, text in planned.items():
         if not path.is_file() or path.read_text() != text:
-            _atomic_write(path, text)
+            atomic_text(path, text)
     return report
 

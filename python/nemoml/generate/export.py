@@ -4,14 +4,13 @@ metadata file, and load it back as a ``Generator`` with nothing else needed."""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import warnings
 import zipfile
 from pathlib import Path
 
 import torch
 
+from nemoml.base.files import atomic_write
 from nemoml.eos.density import Density
 from nemoml.generate.generator import Generator
 from nemoml.generate.schedule import Schedule
@@ -23,25 +22,6 @@ META = "generator.json"
 TS_FILE = "denoiser.ts"
 PT2_FILE = "denoiser.pt2"
 FORMAT = "nemoml-generator/1"
-
-
-def atomic_write(path: Path, write) -> None:
-    """Write through ``write(tmp_path)`` into a temporary file, then rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # keep the suffix: some writers (torch.export.save) insist on it
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                               suffix=f".tmp{path.suffix}")
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide the file from other users
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _example(layout: Layout):

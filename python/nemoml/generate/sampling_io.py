@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from nemoml.base.files import atomic_write
 from nemoml.generate.data import load_states
-from nemoml.generate.export import atomic_write
 
 NC_NAMES = {"T": ("thetao", "degC"), "S": ("so", "1e-3"), "SSH": ("zos", "m"),
             "U": ("uo", "m s-1"), "V": ("vo", "m s-1")}

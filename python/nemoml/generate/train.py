@@ -15,10 +15,11 @@ import numpy as np
 import torch
 
 from nemoml.base import distributed
+from nemoml.base.files import atomic_write
 from nemoml.eos.density import Density
 from nemoml.generate.constraints import Physics, default_targets
 from nemoml.generate.data import StateFile, open_states, split_by_time
-from nemoml.generate.export import atomic_write, export
+from nemoml.generate.export import export
 from nemoml.generate.schedule import Schedule
 from nemoml.generate.start import GaussianStart
 from nemoml.generate.unet import UNet

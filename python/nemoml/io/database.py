@@ -16,7 +16,8 @@ from typing import NamedTuple
 import netCDF4
 import numpy as np
 
-from nemoml.base.netcdf import atomic_path, open_nc
+from nemoml.base.files import atomic_path
+from nemoml.base.netcdf import open_nc
 from nemoml.grid import Grid, NemoFileError
 from nemoml.io.ranks import _RANK
 from nemoml.io.sources import (

@@ -17,7 +17,8 @@ from typing import NamedTuple
 import netCDF4
 import numpy as np
 
-from nemoml.base.netcdf import atomic_path, open_nc, read_scalar, set_domain_attrs
+from nemoml.base.files import atomic_path
+from nemoml.base.netcdf import open_nc, read_scalar, set_domain_attrs
 from nemoml.grid import Grid, NemoFileError
 from nemoml.io.ranks import rank_files, read_global
 from nemoml.io.state import FIELDS, State

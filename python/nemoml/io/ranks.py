@@ -14,7 +14,8 @@ from pathlib import Path
 import netCDF4
 import numpy as np
 
-from nemoml.base.netcdf import atomic_path, open_nc, read_var, set_domain_attrs
+from nemoml.base.files import atomic_path
+from nemoml.base.netcdf import open_nc, read_var, set_domain_attrs
 from nemoml.grid import NemoFileError
 from nemoml.grid.decomp import Decomposition
 from nemoml.io.ncopy import copy_dataset

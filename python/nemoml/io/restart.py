@@ -14,7 +14,8 @@ from pathlib import Path
 import netCDF4
 import numpy as np
 
-from nemoml.base.netcdf import atomic_path, open_nc, read_scalar, set_domain_attrs
+from nemoml.base.files import atomic_path
+from nemoml.base.netcdf import open_nc, read_scalar, set_domain_attrs
 from nemoml.grid import Grid, NemoFileError
 from nemoml.io.ncopy import copy_dataset
 from nemoml.io.ranks import rank_files, read_global

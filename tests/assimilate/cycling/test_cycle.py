@@ -155,7 +155,7 @@ def test_packaged_4dvarnet_is_stable_on_a_background_near_the_truth():
     from nemoml.assimilate.gyre.export import load_state_solver
     from nemoml.assimilate.obs.obsfile import bin_obs
     from nemoml.assimilate.obs.ocean_grid import OceanGrid
-    from nemoml.devtools.replay_host import PACKAGED_DA
+    from nemoml.base.packaged import GYRE_SOLVER as PACKAGED_DA
 
     solver = load_state_solver(PACKAGED_DA)
     data = replay.load(solver.window, shared=False)

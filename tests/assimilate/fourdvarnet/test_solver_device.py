@@ -16,10 +16,10 @@ from nemoml.assimilate.obs.ocean_grid import OceanGrid
 from nemoml.assimilate.qg.analysis import DEMO_MODEL
 from nemoml.assimilate.qg.export import load_solver
 from nemoml.base import device
+from nemoml.base.packaged import GYRE_SOLVER as PACKAGED
 from nemoml.base.packaged import gyre
 from nemoml.bridge.handlers.fourdvarnet import HANDLER
 from nemoml.bridge.settings import Settings
-from nemoml.devtools.bench.da3d import PACKAGED
 
 CUDA = torch.cuda.is_available()
 

@@ -9,7 +9,8 @@ import pytest
 
 from nemoml import cli
 from nemoml.assimilate.qg import truth as qg
-from nemoml.assimilate.qg.analysis import DEMO_MODEL, solver_from
+from nemoml.assimilate.qg.analysis import solver_from
+from nemoml.base.packaged import QG_SOLVER as DEMO_MODEL
 
 SHARED = Path(__file__).resolve().parents[3] / "../shared"
 DAY = 1110

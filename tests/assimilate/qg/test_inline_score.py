@@ -5,9 +5,9 @@ import numpy as np
 
 from nemoml.assimilate import load_solver
 from nemoml.assimilate.qg import osse
-from nemoml.assimilate.qg.analysis import DEMO_MODEL
 from nemoml.assimilate.qg.comparison import map_inline, map_windows
-from nemoml.assimilate.qg.truth import SAMPLE_QG
+from nemoml.base.packaged import QG_SAMPLE as SAMPLE_QG
+from nemoml.base.packaged import QG_SOLVER as DEMO_MODEL
 
 
 def test_map_inline_is_background_plus_the_hook_increment():

@@ -17,7 +17,7 @@ from nemoml.io import read_restart
 
 @pytest.fixture(scope="module")
 def generator():
-    from nemoml.devtools.bench.generate import PACKAGED
+    from nemoml.base.packaged import GENERATOR as PACKAGED
     from nemoml.generate import load_generator
 
     if not (PACKAGED / "generator.json").is_file():

@@ -10,10 +10,10 @@ import pytest
 import torch
 
 from nemoml.base import device
+from nemoml.base.packaged import GENERATOR as PACKAGED
 from nemoml.base.packaged import gyre
 from nemoml.bridge.handlers.generator import HANDLER
 from nemoml.bridge.settings import Settings
-from nemoml.devtools.bench.generate import PACKAGED
 from nemoml.grid import Grid
 
 CUDA = torch.cuda.is_available()

@@ -10,7 +10,7 @@ data) included."""
 import numpy as np
 import pytest
 
-from nemoml.devtools.bench.generate import PACKAGED
+from nemoml.base.packaged import GENERATOR as PACKAGED
 from nemoml.evaluate.card.physics import ReportCard
 from nemoml.evaluate.card.report import REFERENCE_KEYS, checks, projection_moves
 from nemoml.generate import load_generator

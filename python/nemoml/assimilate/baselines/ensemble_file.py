@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nemoml.grid import atomic_path
+from nemoml.base.files import atomic_path
 
 ENS_FORMAT = "nemoml-ens-1"
 _NC = {"T": "thetao", "S": "so", "SSH": "zos"}

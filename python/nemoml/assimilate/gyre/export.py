@@ -12,7 +12,6 @@ a bad value) and returns physical T, S and SSH. The solver runs on its ``device`
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -20,20 +19,11 @@ import torch
 
 from nemoml.assimilate.fourdvarnet.multivariate import Codec, StateSolverConfig
 from nemoml.assimilate.obs.obsfile import Binned
+from nemoml.base.files import atomic_write
 from nemoml.grid.gridinfo import GridInfo
 from nemoml.grid.layout import Layout
 
 FORMAT = "nemoml-4dvarnet3d-2"
-
-
-def _atomic(path: Path, write) -> None:
-    tmp = path.with_name(f"tmp_{path.name}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def export_state_solver(model, ckpt: dict, out_dir: str | Path) -> dict:
@@ -45,7 +35,7 @@ def export_state_solver(model, ckpt: dict, out_dir: str | Path) -> dict:
     cfg: StateSolverConfig = model.cfg
     c = cfg.n_days * layout.channels
     example = tuple(torch.zeros(2, c, layout.height, layout.width) for _ in range(3))
-    _atomic(out / "solver.ts", lambda p: torch.jit.script(model).save(str(p)))
+    atomic_write(out / "solver.ts", lambda p: torch.jit.script(model).save(str(p)))
     info = {"format": FORMAT, "window": cfg.n_days, "centre_index": cfg.n_days // 2,
             "solver": cfg.to_dict(), "layout": ckpt["layout"], "grid": ckpt["grid"],
             "bounds": ckpt["bounds"], "variables": list(layout.variables),
@@ -57,12 +47,12 @@ def export_state_solver(model, ckpt: dict, out_dir: str | Path) -> dict:
         batch = torch.export.Dim("batch", min=1, max=64)
         program = torch.export.export(model, example, dynamic_shapes={
             "x0": {0: batch}, "y": {0: batch}, "w": {0: batch}})
-        _atomic(out / "solver.pt2", lambda p: torch.export.save(program, str(p)))
+        atomic_write(out / "solver.pt2", lambda p: torch.export.save(program, str(p)))
         info["pt2"] = "solver.pt2"
     except Exception as err:  # torch.export coverage varies by version; TorchScript remains
         info["pt2"] = None
         info["pt2_error"] = f"{type(err).__name__}: {err}"[:500]
-    _atomic(out / "solver.json", lambda p: p.write_text(json.dumps(info)))
+    atomic_write(out / "solver.json", lambda p: p.write_text(json.dumps(info)))
     return info
 
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from nemoml.assimilate.obs.obsfile import ObsPoints
-from nemoml.assimilate.qg.truth import Truth
 
 
 @dataclass(frozen=True)
@@ -64,9 +63,14 @@ def _bilinear_periodic(field: np.ndarray, fx: np.ndarray, fy: np.ndarray) -> np.
             + wy * ((1 - wx) * field[y1, x0] + wx * field[y1, x1]))
 
 
-def simulate(truth: Truth, satellites: tuple[Satellite, ...] = FOUR_NADIRS,
+def simulate(truth, satellites: tuple[Satellite, ...] = FOUR_NADIRS,
              noise_m: float = 0.02, spacing_km: float = 7.0, seed: int = 0) -> ObsPoints:
-    """Sample ``truth`` along the ground tracks of ``satellites`` for every day of ``truth``."""
+    """Sample ``truth`` along the ground tracks of ``satellites`` for every day of ``truth``.
+
+    ``truth`` is a periodic SSH field on a regular grid (``x``, ``y`` cell centres and ``dx``
+    in km, ``time`` in days, ``ssh`` (time, y, x), ``periodic``): the QG case's
+    ``assimilate.qg.truth.Truth``. NEMO grids use :func:`.simulators.nadir`.
+    """
     if not truth.periodic:
         raise ValueError("the nadir simulator needs a periodic grid (the QG OSSE domain)")
     rng = np.random.default_rng(seed)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nemoml.grid import atomic_path
+from nemoml.base.files import atomic_path
 
 FORMAT = "nemoml-obs-1"
 _VARS = ("time", "x", "y", "ssh", "satellite")

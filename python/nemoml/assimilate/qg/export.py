@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from nemoml.assimilate.fourdvarnet.solver import FourDVarNet
+from nemoml.base.files import atomic_write
 
 FORMAT = "nemoml-4dvarnet-1"
 
@@ -42,16 +42,6 @@ class InlineSolver(nn.Module):
         return out.squeeze(0) if squeeze else out
 
 
-def _atomic_write(path: Path, write) -> None:
-    tmp = path.with_name(f"tmp_{path.name}")  # keeps the suffix torch.export wants
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def export(model: FourDVarNet, meta: dict, out_dir: str | Path) -> dict:
     """Write the solver as TorchScript and ``.pt2`` plus ``solver.json``; returns the metadata.
 
@@ -67,7 +57,7 @@ def export(model: FourDVarNet, meta: dict, out_dir: str | Path) -> dict:
     example = tuple(torch.zeros(2, n_t, ny, nx) for _ in range(3))
     batch = torch.export.Dim("batch", min=1, max=1024)
     dynamic = {name: {0: batch} for name in ("background", "obs", "mask")}
-    _atomic_write(out / "solver.ts", lambda p: torch.jit.script(inline).save(str(p)))
+    atomic_write(out / "solver.ts", lambda p: torch.jit.script(inline).save(str(p)))
     info = {"format": FORMAT, "window": n_t, "centre_index": n_t // 2, "grid": [ny, nx],
             "n_step": model.cfg.n_step, "solver": model.cfg.to_dict(),
             "inputs": ["background", "obs", "mask"], "units": "m",
@@ -76,12 +66,12 @@ def export(model: FourDVarNet, meta: dict, out_dir: str | Path) -> dict:
     info.update({k: v for k, v in meta.items() if k not in info})
     try:
         program = torch.export.export(inline, example, dynamic_shapes=dynamic)
-        _atomic_write(out / "solver.pt2", lambda p: torch.export.save(program, str(p)))
+        atomic_write(out / "solver.pt2", lambda p: torch.export.save(program, str(p)))
         info["pt2"] = "solver.pt2"
     except Exception as err:  # torch.export coverage varies by version; TorchScript remains
         info["pt2"] = None
         info["pt2_error"] = f"{type(err).__name__}: {err}"[:500]
-    _atomic_write(out / "solver.json", lambda p: p.write_text(json.dumps(info, indent=1)))
+    atomic_write(out / "solver.json", lambda p: p.write_text(json.dumps(info, indent=1)))
     return info
 
 

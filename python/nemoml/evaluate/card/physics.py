@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from nemoml.eos.density import Density
-from nemoml.generate.constraints import Physics
+from nemoml.evaluate.card.quantities import Physics
 from nemoml.grid.gridinfo import GridInfo
 from nemoml.grid.layout import Layout
 

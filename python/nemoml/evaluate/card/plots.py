@@ -20,7 +20,7 @@ def _pyplot():
 
 
 def _save(fig, path: Path) -> Path:
-    from nemoml.generate.export import atomic_write
+    from nemoml.base.files import atomic_write
 
     atomic_write(path, lambda p: fig.savefig(p, dpi=110, bbox_inches="tight", format="png"))
     return path

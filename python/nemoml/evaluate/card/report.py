@@ -236,8 +236,8 @@ def write_report(card: ReportCard, sets: dict, out_dir, plots: bool = True,
     names a set of real states from model years the model was not trained on: the
     memorisation reference, and every set is checked against it too (``checks_unseen``, with
     ``unseen_under``, those states moved onto each set's constraints, as spread reference)."""
+    from nemoml.base.files import atomic_write
     from nemoml.evaluate.card import plots as P
-    from nemoml.generate.export import atomic_write
 
     out_dir = Path(out_dir)
     raw = raw or {}

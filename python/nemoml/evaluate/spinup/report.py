@@ -153,7 +153,7 @@ def figure(summary: dict, path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from nemoml.generate.export import atomic_write
+    from nemoml.base.files import atomic_write
 
     panels = (("T_mean", "volume-mean T (degC)"), ("drift", "|dT| (1e-3 degC/yr)"),
               ("SST_mean", "mean SST (degC)"), ("KE_mean", "mean KE (cm2/s2)"),
