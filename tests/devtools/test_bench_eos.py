@@ -41,9 +41,9 @@ def test_bench_cli_prints_one_json_object():
 
 def test_one_thread_wrapper_runs_on_one_thread_and_restores():
     from nemoml.devtools.bench.eos import _one_thread
-    from nemoml.eos import _lib
+    from nemoml.eos import kernels
 
-    lib = _lib.cpu()[1]
+    lib = kernels.cpu()[1]
     default = lib.nemoml_eos_threads()
     seen = _one_thread(lib.nemoml_eos_threads)()
     assert seen == 1

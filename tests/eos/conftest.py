@@ -25,9 +25,9 @@ def cuda():
     if not cuda_device_present():
         pytest.skip("no CUDA device on this machine")
     import nemoml.eos as eos
-    from nemoml.eos import _lib
+    from nemoml.eos import kernels
 
-    _lib.cuda.cache_clear()
+    kernels.cuda.cache_clear()
     assert eos.gpu_available(), (
         "a GPU is present but libnemoml_eos_cuda is not usable (see the nemoml.eos log line)"
         + ("" if shutil.which("nvcc") else "; no nvcc on PATH at build time?")

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 
 import nemoml.eos as eos
-from nemoml.eos import EOS, _lib
+from nemoml.eos import EOS, kernels
 
 KINDS = ["teos10", "eos80", "seos"]
 
 
 def test_backend_auto_falls_back_or_uses_gpu(caplog, ocean):
     S, T, z = (a[:1000] for a in ocean)
-    _lib.cuda.cache_clear()
+    kernels.cuda.cache_clear()
     with caplog.at_level(logging.INFO, logger="nemoml.eos"):
         rd = eos.rhd(T, S, z, EOS("teos10"), backend="auto")
     lines = [r.getMessage() for r in caplog.records if r.name == "nemoml.eos"]
@@ -35,7 +35,7 @@ def test_a_built_cuda_library_loads():
     if not path.is_file():
         assert shutil.which("nvcc") is None, f"nvcc is on PATH but {path} was not built"
         return
-    _, lib = _lib._dlopen(path.name)  # raises OSError on a broken build
+    _, lib = kernels._dlopen(path.name)  # raises OSError on a broken build
     assert lib.nemoml_eos_cuda_device_count() >= 0
 
 

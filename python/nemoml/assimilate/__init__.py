@@ -1,22 +1,25 @@
-"""Neural data assimilation: 4DVarNet with OI and 4DVar baselines on an altimetry OSSE.
+"""Data assimilation: 4DVarNet, its baselines, observations, and one subpackage per case.
 
-- ``solver``/``layers``: the 4DVarNet cost, bilinear prior and ConvLSTM solver
-- ``nadir``/``obsfile``: simulated nadir altimetry and the observation netCDF format
-- ``oi``/``fourdvar``: the baselines; ``harness``: all three on the same data, DC-2020a scores
-- ``train``: supervised training; ``inline``: TorchScript/.pt2 export and loading
-- ``l96_twin``: the Lorenz-96 twin experiment
+- :mod:`.fourdvarnet`  the method: layers, the variational cost and its learnt solver, the 3D
+  multivariate solver and its EOF first step, the exported-solver format
+- :mod:`.obs`          observation files, grid location, simulators (nadir, SST, Argo)
+- :mod:`.baselines`    OI, EnOI, classic 4DVar, ensemble files
+- :mod:`.qg`           the QG altimetry case (truth, OSSE, comparison, training, export)
+- :mod:`.gyre`         the GYRE case: T, S on every level and SSH (twin data, training, export)
+- :mod:`.cycling`      cycled assimilation: clock, rolling window, the replay case
+- :mod:`.l96_twin`     the Lorenz-96 twin experiment
 
-``export`` and ``load_solver`` are re-exported lazily (they import torch).
+The cases import the method and the baselines, never the other way round (import-linter).
+The handlers NEMO calls live in :mod:`nemoml.bridge.handlers`.
 """
 
-from __future__ import annotations
+from nemoml.base.lazy import lazy_exports
 
-__all__ = ["export", "load_solver"]
-
-
-def __getattr__(name: str):
-    if name in __all__:
-        from nemoml.assimilate.qg import export as inline
-
-        return getattr(inline, name)
-    raise AttributeError(f"module 'nemoml.assimilate' has no attribute {name!r}")
+_LAZY = {"export": "nemoml.assimilate.qg.export", "load_solver": "nemoml.assimilate.qg.export",
+         "export_state_solver": "nemoml.assimilate.gyre.export",
+         "load_state_solver": "nemoml.assimilate.gyre.export",
+         "EnOI": "nemoml.assimilate.baselines.enoi", "oi_cg": "nemoml.assimilate.baselines.oi",
+         "read_obs_set": "nemoml.assimilate.obs.obsfile",
+         "write_obs_set": "nemoml.assimilate.obs.obsfile"}
+__getattr__ = lazy_exports(__name__, _LAZY)
+__all__ = sorted(_LAZY)

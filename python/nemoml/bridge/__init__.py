@@ -7,4 +7,12 @@
 - ``registry``  models loaded once at init (TorchScript ``.pt``, ``torch.export`` ``.pt2``)
 - ``hooks``     what the istate and increments calls do
 - ``session``   the state kept between calls
+- ``settings``  the ``&namnemoml`` keys the host passes at init
+- ``cycle``     what ``nemoml_cycle`` does
+- ``handlers``  what the istate, increments and cycle calls run (generator, 4DVarNet, cycle)
+
+It is the runtime NEMO loads: it imports the model rooms and the plumbing below it, never the
+command line, the demo or the developer tools (import-linter).
 """
+
+__all__ = ["entry", "handlers"]

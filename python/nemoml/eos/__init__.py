@@ -2,16 +2,22 @@
 
 ``EOS`` names the equation of state (``teos10``, ``eos80``, ``seos`` with NEMO's ``&nameos``
 parameters). The numpy functions run NEMO's own arithmetic in C (bit-identical to NEMO's
-Fortran in float64); :mod:`nemoml.eos.torch_eos` has the same functions on tensors with autograd.
+Fortran in float64); :mod:`nemoml.eos.torch_eos` has the same functions on tensors with autograd,
+and :class:`Density` binds one EOS to them for the model rooms.
 """
 
-from nemoml.eos._lib import gpu_available
+from nemoml.base.lazy import lazy_exports
 from nemoml.eos.core import EOSRangeWarning, bn2, insitu, r0, rab, rhd, rhop, sigma0
+from nemoml.eos.kernels import gpu_available
 from nemoml.eos.params import EOS, GRAV, coefficients
 from nemoml.eos.profiles import level_diff_means, level_means, sigma0_profiles
 
+# torch-backed: loaded on first use
+_LAZY = {"Density": "nemoml.eos.density"}
+__getattr__ = lazy_exports(__name__, _LAZY)
 __all__ = [
     "EOS",
+    "Density",
     "GRAV",
     "EOSRangeWarning",
     "bn2",

@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from nemoml.eos import _lib
+from nemoml.eos import kernels
 from nemoml.eos.params import EOS
 
 
@@ -103,13 +103,15 @@ def _report(fn: str, bad: int, T: np.ndarray, S: np.ndarray, mask: np.ndarray | 
     wet = np.ones(T.shape, bool) if mask is None else mask != 0
     nonfinite = wet & ~(np.isfinite(T) & np.isfinite(S))
     outside = (
-        wet & ~nonfinite & ((T < _lib.TMIN) | (T > _lib.TMAX) | (S < _lib.SMIN) | (S > _lib.SMAX))
+        wet & ~nonfinite
+        & ((T < kernels.TMIN) | (T > kernels.TMAX) | (S < kernels.SMIN) | (S > kernels.SMAX))
     )
     parts = []
     for what, sel in (
         ("non-finite T/S (NaN propagates)", nonfinite),
         (
-            f"T outside [{_lib.TMIN}, {_lib.TMAX}] or S outside [{_lib.SMIN}, {_lib.SMAX}]",
+            f"T outside [{kernels.TMIN}, {kernels.TMAX}] or S outside "
+            f"[{kernels.SMIN}, {kernels.SMAX}]",
             outside,
         ),
     ):
@@ -133,7 +135,7 @@ def _run(fn: str, backend: str, size: int, gpu_name: str, gpu_args, cpu_name: st
     Returns the kernels' count of suspicious wet points."""
     if not size:
         return 0
-    gpu = _lib.cuda() if backend != "cpu" else None
+    gpu = kernels.cuda() if backend != "cpu" else None
     if gpu is not None:
         ffi, lib = gpu
         bad = ffi.new("int64_t *")
@@ -141,8 +143,9 @@ def _run(fn: str, backend: str, size: int, gpu_name: str, gpu_args, cpu_name: st
         if not err:
             return bad[0]
         msg = ffi.string(lib.nemoml_eos_cuda_last_error()).decode()
-        _lib.log.warning("nemoml.eos.%s: CUDA error %d (%s); using the CPU kernels", fn, err, msg)
-    return getattr(_lib.cpu()[1], cpu_name)(*cpu_args)
+        kernels.log.warning("nemoml.eos.%s: CUDA error %d (%s); using the CPU kernels", fn, err,
+                            msg)
+    return getattr(kernels.cpu()[1], cpu_name)(*cpu_args)
 
 
 def _outputs(fn: str, out, shape, dtype, inputs) -> tuple[np.ndarray, np.ndarray]:
@@ -186,9 +189,9 @@ def _pointwise(fn: str, op: int, T, S, depth, eos: EOS, mask, backend: str, out=
     nrow, nz, n = _rows(shape, zfull)
     o1, o2 = _outputs(fn, out, shape, dtype, (Tc, Sc, z, mc))
     sfx = "f64" if dtype == np.float64 else "f32"
-    p = _lib.params(eos)
-    args = (p, nrow, nz, n, *map(_lib.ptr, (Tc, Sc, z)), int(zfull), _lib.ptr(mc))
-    outs = tuple(map(_lib.ptr, (o1, o2)))
+    p = kernels.params(eos)
+    args = (p, nrow, nz, n, *map(kernels.ptr, (Tc, Sc, z)), int(zfull), kernels.ptr(mc))
+    outs = tuple(map(kernels.ptr, (o1, o2)))
     op_name = ("insitu", "rab")[op]
     bad = _run(
         fn,
@@ -274,8 +277,8 @@ def bn2(T, S, gdept, gdepw, e3w, wmask, eos: EOS, *, backend: str = "cpu") -> np
     nout = math.prod(col) // (nz * n) if nz * n else 0
     n2 = np.empty(col, dtype)
     sfx = "f64" if dtype == np.float64 else "f32"
-    args = (_lib.params(eos), nout, nz, n, _lib.ptr(Tc), _lib.ptr(Sc))
-    args += (*[_lib.ptr(d) for d, _ in depths], int(zfull), _lib.ptr(wm), _lib.ptr(n2))
+    args = (kernels.params(eos), nout, nz, n, kernels.ptr(Tc), kernels.ptr(Sc))
+    args += (*[kernels.ptr(d) for d, _ in depths], int(zfull), kernels.ptr(wm), kernels.ptr(n2))
     bad = _run(
         "bn2", backend, nout, f"nemoml_eos_cuda_bn2_host_{sfx}", args, f"nemoml_eos_bn2_{sfx}", args
     )

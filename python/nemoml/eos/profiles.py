@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from nemoml.eos import _lib
+from nemoml.eos import kernels
 from nemoml.eos.core import _dtype, _full, _real, _report, _shape
 from nemoml.eos.params import EOS
 
@@ -68,13 +68,13 @@ def sigma0_profiles(T, S, tmask, eos: EOS) -> tuple[np.ndarray, np.ndarray]:
     nout = math.prod(shape[:-3])
     mean, diff = np.zeros(shape[:-2]), np.zeros(shape[:-2])
     sfx = "f64" if dtype == np.float64 else "f32"
-    kernel = getattr(_lib.cpu()[1], f"nemoml_eos_sigma0_profiles_{sfx}")
-    args = [_lib.ptr(a) for a in (Tc, Sc, mc)]
+    kernel = getattr(kernels.cpu()[1], f"nemoml_eos_sigma0_profiles_{sfx}")
+    args = [kernels.ptr(a) for a in (Tc, Sc, mc)]
     out = (
-        _lib.ffi().cast("double *", mean.ctypes.data),
-        _lib.ffi().cast("double *", diff.ctypes.data),
+        kernels.ffi().cast("double *", mean.ctypes.data),
+        kernels.ffi().cast("double *", diff.ctypes.data),
     )
-    bad = kernel(_lib.params(eos), nout, nz, n, *args, *out) if nout and nz else 0
+    bad = kernel(kernels.params(eos), nout, nz, n, *args, *out) if nout and nz else 0
     if bad < 0:
         raise MemoryError("nemoml.eos.sigma0_profiles: out of memory for the partial sums")
     _report("sigma0_profiles", bad, Tc, Sc, mc)

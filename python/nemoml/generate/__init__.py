@@ -5,15 +5,10 @@ condition=..., steps=..., sampler="ddim"|"ddpm")`` gives states in NEMO (z, y, x
 units. Training is ``nemoml train-generator``; see ``docs/generator.md``.
 """
 
-from __future__ import annotations
+from nemoml.base.lazy import lazy_exports
 
-
-def load_generator(path, prefer: str = "torchscript", device: str = "cpu"):
-    """Load an exported generator directory (or its ``generator.json``) with its denoiser on
-    ``device``; see ``export``."""
-    from nemoml.generate.export import load_generator as _load
-
-    return _load(path, prefer, device)
-
-
-__all__ = ["load_generator"]
+_LAZY = {"load_generator": "nemoml.generate.export", "read_metadata": "nemoml.generate.export",
+         "Generator": "nemoml.generate.generator", "TrainConfig": "nemoml.generate.train",
+         "ConstraintSet": "nemoml.generate.constraints"}
+__getattr__ = lazy_exports(__name__, _LAZY)
+__all__ = sorted(_LAZY)

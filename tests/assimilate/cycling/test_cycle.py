@@ -4,10 +4,11 @@ weights, the rolling window's completion of the pending increment, and the setti
 import numpy as np
 import pytest
 
-from nemoml.assimilate.cycling.clock import Clock, day_number, iau_weights
+from nemoml.assimilate.cycling.clock import Clock, iau_weights
 from nemoml.assimilate.cycling.window import RollingWindow
 from nemoml.bridge.settings import Settings
 from nemoml.io import nemo_add_days
+from nemoml.io.calendar import day_number
 
 
 @pytest.mark.parametrize("leapy", [1, 0, 30])

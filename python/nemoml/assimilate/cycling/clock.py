@@ -19,27 +19,12 @@ Conventions (those of ``nemoml_cycle`` in ``csrc/nemoml.h``):
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from nemoml.io import nemo_add_days
-
-_MONTHS_365 = np.cumsum([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
-
-
-def day_number(date: int, leapy: int) -> int:
-    """Days from 0001-01-01 to ``date`` (YYYYMMDD) in NEMO's calendar ``leapy`` (``nn_leapy``:
-    1 Gregorian, 0 365-day, n >= 2 months of n days, 30 the 360-day calendar)."""
-    nemo_add_days(date, 0.0, leapy)  # the date must exist in the calendar
-    y, m, d = date // 10000, date // 100 % 100, date % 100
-    if leapy == 1:
-        return dt.date(y, m, d).toordinal() - 1
-    if leapy == 0:
-        return (y - 1) * 365 + int(_MONTHS_365[m - 1]) + d - 1
-    return ((y - 1) * 12 + m - 1) * leapy + d - 1
+from nemoml.io.calendar import day_number, nemo_add_days
 
 
 def iau_weights(n: int, iaufn: int) -> np.ndarray:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from nemoml.assimilate.fourdvarnet.exported import read_exported, solver_format
 from nemoml.assimilate.fourdvarnet.multivariate import Codec, StateSolverConfig
 from nemoml.assimilate.obs.obsfile import Binned
 from nemoml.base.files import atomic_write
@@ -137,17 +138,7 @@ def load_state_solver(path: str | Path, prefer: str = "ts", device: str = "cpu")
         meta = {"format": FORMAT, "window": cfg.n_days, "centre_index": cfg.n_days // 2,
                 "solver": cfg.to_dict(), "layout": ckpt["layout"], "grid": ckpt["grid"]}
         return StateSolver(model, meta, str(path), device)
-    folder = path.parent if path.suffix == ".json" else path
-    info = folder / "solver.json"
-    if not info.is_file():
-        raise FileNotFoundError(f"no exported solver at {folder} (solver.json missing)")
-    meta = json.loads(info.read_text())
-    if meta.get("format") != FORMAT:
-        raise ValueError(f"{info}: format is not {FORMAT}")
-    if prefer == "pt2" and meta.get("pt2"):
-        module = torch.export.load(str(folder / meta["pt2"])).module()
-    else:
-        module = torch.jit.load(str(folder / meta["torchscript"]), map_location=device)
+    module, meta, folder = read_exported(path, FORMAT, prefer, device)
     return StateSolver(module, meta, str(folder), device)
 
 
@@ -160,6 +151,4 @@ def is_state_solver(path: str | Path) -> bool:
         except Exception:
             return False
         return isinstance(ckpt, dict) and ckpt.get("format") == FORMAT
-    folder = path.parent if path.suffix == ".json" else path
-    info = folder / "solver.json"
-    return info.is_file() and json.loads(info.read_text()).get("format") == FORMAT
+    return solver_format(path) == FORMAT

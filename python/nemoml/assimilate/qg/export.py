@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from nemoml.assimilate.fourdvarnet.exported import read_exported
 from nemoml.assimilate.fourdvarnet.solver import FourDVarNet
 from nemoml.base.files import atomic_write
 
@@ -143,16 +144,6 @@ def load_solver(path: str | Path, prefer: str = "ts", device: str = "cpu") -> So
         meta.update({"window": n_t, "centre_index": n_t // 2, "solver": model.cfg.to_dict()})
         inline = InlineSolver(model, meta["norm"]["mean"], meta["norm"]["std"]).eval()
         return Solver(inline, meta, str(path), device)
-    folder = path.parent if path.suffix == ".json" else path
-    info_path = folder / "solver.json"
-    if not info_path.is_file():
-        raise FileNotFoundError(f"no exported solver at {folder} (solver.json missing)")
-    meta = json.loads(info_path.read_text())
-    if meta.get("format") != FORMAT:
-        raise ValueError(f"{info_path}: format is not {FORMAT}")
-    if prefer == "pt2" and meta.get("pt2"):
-        module = torch.export.load(str(folder / meta["pt2"])).module()
-    else:
-        module = torch.jit.load(str(folder / meta["torchscript"]), map_location=device)
+    module, meta, folder = read_exported(path, FORMAT, prefer, device)
     return Solver(module, meta, str(folder), device)
 

@@ -58,16 +58,16 @@ def _fields(n: int, dtype, rng) -> tuple[np.ndarray, np.ndarray, np.ndarray, int
 
 
 def _c_kernel(T, S, z, nz, zfull=False, mask=None, rhop=False):
-    from nemoml.eos import EOS, _lib
+    from nemoml.eos import EOS, kernels
 
     sfx = "f64" if T.dtype == np.float64 else "f32"
-    kernel = getattr(_lib.cpu()[1], f"nemoml_eos_insitu_{sfx}")
-    p = _lib.params(EOS("teos10"))
+    kernel = getattr(kernels.cpu()[1], f"nemoml_eos_insitu_{sfx}")
+    p = kernels.params(EOS("teos10"))
     rd = np.empty_like(T)
     rp = np.empty_like(T) if rhop else None
     rows, n = (1, T.size) if zfull else (T.shape[0], T.size // T.shape[0])
-    args = [_lib.ptr(a) for a in (T, S, z)] + [int(zfull), _lib.ptr(mask), _lib.ptr(rd)]
-    args.append(_lib.ptr(rp))
+    args = [kernels.ptr(a) for a in (T, S, z)] + [int(zfull), kernels.ptr(mask), kernels.ptr(rd)]
+    args.append(kernels.ptr(rp))
     keep = (T, S, z, mask, rd, rp)  # the pointers above borrow these buffers
 
     def call(keep=keep):
@@ -78,9 +78,9 @@ def _c_kernel(T, S, z, nz, zfull=False, mask=None, rhop=False):
 
 def _one_thread(call):
     """``call`` run on one OpenMP thread (the library's default restored after)."""
-    from nemoml.eos import _lib
+    from nemoml.eos import kernels
 
-    lib = _lib.cpu()[1]
+    lib = kernels.cpu()[1]
 
     def one():
         before = lib.nemoml_eos_set_threads(1)
@@ -146,13 +146,13 @@ def _torch(n: int, reps: int, compile_too: bool) -> dict:
 def run(args) -> dict:
     import gsw
 
-    from nemoml.eos import _lib
+    from nemoml.eos import kernels
 
     quick = bool(getattr(args, "quick", False))
     n = 200_000 if quick else 10_000_000
     reps = 2 if quick else 10
     rng = np.random.default_rng(0)
-    res: dict = {"n_points": n, "threads": int(_lib.cpu()[1].nemoml_eos_threads())}
+    res: dict = {"n_points": n, "threads": int(kernels.cpu()[1].nemoml_eos_threads())}
     res["cpu_count"] = os.cpu_count()
 
     T, S, z, nz = _fields(n, np.float64, rng)
@@ -194,5 +194,5 @@ def run(args) -> dict:
 
     res.update(_torch(n // 20 if not quick else n // 10, reps, compile_too=not quick))
     res["speedup_vs_torch_eager_f64"] = res["torch_eager_f64_ns"] / res["c_f64_ns"]
-    res["gpu_available"] = _lib.gpu_available()
+    res["gpu_available"] = kernels.gpu_available()
     return res
