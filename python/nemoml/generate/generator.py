@@ -18,13 +18,14 @@ from nemoml.grid.layout import Layout
 SAMPLERS = ("ddpm", "ddim")
 Progress = bool | Callable[[int, int], None]
 # stochastic DDIM by default: with eta = 1 DDIM-50's figures are within 5.5 % of DDPM-1000's,
-# with eta = 0 within 6.4 % (192 states; docs/generator.md, "Samplers")
+# with eta = 0 within 6.4 % (192 states; docs/generator_results.md, "Samplers")
 DEFAULT_ETA = 1.0
 # guidance acts on the steps with t <= GUIDE_BELOW * t_start only (DDIM-50: the last 16).
 # Guided at every step, GYRE's per-state search kept half the spread of the levels below
 # 1000 m (0.52 of the data moved onto the same constraints; unguided plus the projection:
 # 0.85) and left the raw states further from C1 (RMS 0.026 kg m-3): the network undoes early
-# shifts. From 0.1 t_start down: 0.72 of the deep spread, raw C1 RMS 0.006 (docs/generator.md)
+# shifts. From 0.1 t_start down: 0.72 of the deep spread, raw C1 RMS 0.006
+# (docs/generator_results.md, "Guidance and the spread")
 GUIDE_BELOW = 0.1
 
 
@@ -205,7 +206,7 @@ class Generator:
         ``(constraints, sampler, steps)`` unless ``targets`` override the training ones."""
         cset = self.constraint_set(constraints, targets)
         steps = self._steps(sampler, steps)
-        # the gain of every step, as measured with the late window (docs/generator.md): the
+        # the gain of every step, as measured with the late window (docs/generator_results.md): the
         # guided steps' own (3.9 against 5.5 for DDIM-50) left raw C1 RMS at 0.024, not 0.006
         gain = identity_gain(self.schedule, self.schedule.timesteps(steps))
         state = DualState(cset, lam, gain)

@@ -49,7 +49,7 @@ class Schedule:
         DDPM). Fewer are spaced quadratically in the step index (Song et al. 2021's
         "quadratic" DDIM spacing): the last steps, where the fine vertical structure is set,
         stay short. From ``t_start``, even spacing left DDIM-50 23 % short of DDPM's
-        inversions; quadratic spacing brings every figure within 5 % (docs/generator.md).
+        inversions; quadratic spacing brings every figure within 5 % (docs/generator_results.md).
         """
         n_all = self.t_start + 1
         if n_steps is None or n_steps >= n_all:
