@@ -15,11 +15,8 @@ The handlers NEMO calls live in :mod:`nemoml.bridge.handlers`.
 
 from nemoml.base.lazy import lazy_exports
 
-_LAZY = {"export": "nemoml.assimilate.qg.export", "load_solver": "nemoml.assimilate.qg.export",
-         "export_state_solver": "nemoml.assimilate.gyre.export",
-         "load_state_solver": "nemoml.assimilate.gyre.export",
-         "EnOI": "nemoml.assimilate.baselines.enoi", "oi_cg": "nemoml.assimilate.baselines.oi",
-         "read_obs_set": "nemoml.assimilate.obs.obsfile",
-         "write_obs_set": "nemoml.assimilate.obs.obsfile"}
-__getattr__ = lazy_exports(__name__, _LAZY)
-__all__ = sorted(_LAZY)
+__getattr__, __all__ = lazy_exports(__name__, {
+    "qg.export": ("export", "load_solver"),
+    "gyre.export": ("export_state_solver", "load_state_solver"),
+    "baselines.enoi": ("EnOI",), "baselines.oi": ("oi_cg",),
+    "obs.obsfile": ("read_obs_set", "write_obs_set")})

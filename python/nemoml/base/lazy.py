@@ -10,12 +10,22 @@ import importlib
 from collections.abc import Callable
 
 
-def lazy_exports(package: str, table: dict[str, str]) -> Callable[[str], object]:
-    """A module ``__getattr__`` serving ``table`` (public name -> module that defines it)."""
+def lazy_exports(package: str, table: dict[str, tuple[str, ...]],
+                 ) -> tuple[Callable[[str], object], list[str]]:
+    """A module ``__getattr__`` and ``__all__`` serving ``table`` (submodule of ``package``,
+    relative -> the public names it defines).
+
+    A name may not be a submodule's own name: ``from package import name`` would then return
+    the attribute instead of the submodule, depending on what was imported before.
+    """
+    where = {name: f"{package}.{module}" for module, names in table.items() for name in names}
+    clash = sorted(set(where) & set(table))
+    if clash:
+        raise ValueError(f"{package}: public names {clash} are also submodules")
 
     def __getattr__(name: str):
-        if name in table:
-            return getattr(importlib.import_module(table[name]), name)
+        if name in where:
+            return getattr(importlib.import_module(where[name]), name)
         raise AttributeError(f"module {package!r} has no attribute {name!r}")
 
-    return __getattr__
+    return __getattr__, sorted(where)

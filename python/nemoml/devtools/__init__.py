@@ -9,7 +9,5 @@
 
 from nemoml.base.lazy import lazy_exports
 
-_LAZY = {"run_host": "nemoml.devtools.host", "run_replay": "nemoml.devtools.replay_host",
-         "patch_config": "nemoml.devtools.nemo_patch"}
-__getattr__ = lazy_exports(__name__, _LAZY)
-__all__ = sorted(_LAZY)
+__getattr__, __all__ = lazy_exports(__name__, {
+    "host": ("run_host",), "replay_host": ("run_replay",), "nemo_patch": ("patch_config",)})

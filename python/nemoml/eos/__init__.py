@@ -13,8 +13,7 @@ from nemoml.eos.params import EOS, GRAV, coefficients
 from nemoml.eos.profiles import level_diff_means, level_means, sigma0_profiles
 
 # torch-backed: loaded on first use
-_LAZY = {"Density": "nemoml.eos.density"}
-__getattr__ = lazy_exports(__name__, _LAZY)
+__getattr__, _lazy = lazy_exports(__name__, {"density": ("Density",)})
 __all__ = [
     "EOS",
     "Density",

@@ -4,10 +4,6 @@ challenge's SSH-mapping metrics (:mod:`.mapping`)."""
 
 from nemoml.base.lazy import lazy_exports
 
-_LAZY = {"ReportCard": "nemoml.evaluate.card.physics",
-         "write_report": "nemoml.evaluate.card.report",
-         "mapping_scores": "nemoml.evaluate.mapping",
-         "equilibrium": "nemoml.evaluate.spinup.drift",
-         "read_run": "nemoml.evaluate.spinup.runs"}
-__getattr__ = lazy_exports(__name__, _LAZY)
-__all__ = sorted(_LAZY)
+__getattr__, __all__ = lazy_exports(__name__, {
+    "card.physics": ("ReportCard",), "card.report": ("write_report",),
+    "mapping": ("mapping_scores",), "spinup.drift": ("equilibrium",), "spinup.runs": ("read_run",)})

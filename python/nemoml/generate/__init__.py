@@ -7,8 +7,6 @@ units. Training is ``nemoml train-generator``; see ``docs/generator.md``.
 
 from nemoml.base.lazy import lazy_exports
 
-_LAZY = {"load_generator": "nemoml.generate.export", "read_metadata": "nemoml.generate.export",
-         "Generator": "nemoml.generate.generator", "TrainConfig": "nemoml.generate.train",
-         "ConstraintSet": "nemoml.generate.constraints"}
-__getattr__ = lazy_exports(__name__, _LAZY)
-__all__ = sorted(_LAZY)
+__getattr__, __all__ = lazy_exports(__name__, {
+    "export": ("load_generator", "read_metadata"), "generator": ("Generator",),
+    "train": ("TrainConfig",), "constraints": ("ConstraintSet",)})

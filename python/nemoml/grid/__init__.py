@@ -7,7 +7,6 @@ from nemoml.base.lazy import lazy_exports
 from nemoml.grid.decomp import Decomposition, Subdomain
 from nemoml.grid.mesh import Grid
 
-_LAZY = {"GridInfo": "nemoml.grid.gridinfo", "Layout": "nemoml.grid.layout",
-         "Boundaries": "nemoml.grid.padding", "pad": "nemoml.grid.padding"}
-__getattr__ = lazy_exports(__name__, _LAZY)
-__all__ = ["Decomposition", "Grid", "NemoFileError", "Subdomain", *_LAZY]
+__getattr__, _lazy = lazy_exports(__name__, {
+    "gridinfo": ("GridInfo",), "layout": ("Layout",), "padding": ("Boundaries", "pad")})
+__all__ = ["Decomposition", "Grid", "NemoFileError", "Subdomain", *_lazy]

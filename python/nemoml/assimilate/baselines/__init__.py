@@ -4,11 +4,6 @@ and the netCDF files of ensembles and trajectories (:mod:`.ensemble_file`)."""
 
 from nemoml.base.lazy import lazy_exports
 
-_LAZY = {"OIConfig": "nemoml.assimilate.baselines.oi", "oi_cg": "nemoml.assimilate.baselines.oi",
-         "EnOI": "nemoml.assimilate.baselines.enoi",
-         "EnOIConfig": "nemoml.assimilate.baselines.enoi",
-         "fourdvar": "nemoml.assimilate.baselines.fourdvar",
-         "read_ensemble": "nemoml.assimilate.baselines.ensemble_file",
-         "write_ensemble": "nemoml.assimilate.baselines.ensemble_file"}
-__getattr__ = lazy_exports(__name__, _LAZY)
-__all__ = sorted(_LAZY)
+__getattr__, __all__ = lazy_exports(__name__, {
+    "oi": ("OIConfig", "oi_cg"), "enoi": ("EnOI", "EnOIConfig"),
+    "ensemble_file": ("read_ensemble", "write_ensemble")})

@@ -4,9 +4,6 @@ rolling background window on the root (:mod:`.window`) and the GYRE replay case
 
 from nemoml.base.lazy import lazy_exports
 
-_LAZY = {"Clock": "nemoml.assimilate.cycling.clock",
-         "iau_weights": "nemoml.assimilate.cycling.clock",
-         "RollingWindow": "nemoml.assimilate.cycling.window",
-         "ReplayCase": "nemoml.assimilate.cycling.replay_case"}
-__getattr__ = lazy_exports(__name__, _LAZY)
-__all__ = sorted(_LAZY)
+__getattr__, __all__ = lazy_exports(__name__, {
+    "clock": ("Clock", "iau_weights"), "window": ("RollingWindow",),
+    "replay_case": ("ReplayCase",)})

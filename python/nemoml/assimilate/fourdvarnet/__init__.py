@@ -9,11 +9,6 @@
 
 from nemoml.base.lazy import lazy_exports
 
-_LAZY = {"FourDVarNet": "nemoml.assimilate.fourdvarnet.solver",
-         "SolverConfig": "nemoml.assimilate.fourdvarnet.solver",
-         "StateNet": "nemoml.assimilate.fourdvarnet.multivariate",
-         "StateSolverConfig": "nemoml.assimilate.fourdvarnet.multivariate",
-         "SubspaceStep": "nemoml.assimilate.fourdvarnet.subspace",
-         "read_exported": "nemoml.assimilate.fourdvarnet.exported"}
-__getattr__ = lazy_exports(__name__, _LAZY)
-__all__ = sorted(_LAZY)
+__getattr__, __all__ = lazy_exports(__name__, {
+    "solver": ("FourDVarNet", "SolverConfig"), "multivariate": ("StateNet", "StateSolverConfig"),
+    "subspace": ("SubspaceStep",), "exported": ("read_exported",)})

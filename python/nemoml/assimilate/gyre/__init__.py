@@ -4,9 +4,6 @@ runner (:mod:`.export`)."""
 
 from nemoml.base.lazy import lazy_exports
 
-_LAZY = {"load_truth": "nemoml.assimilate.gyre.twin",
-         "Train3DConfig": "nemoml.assimilate.gyre.train",
-         "export_state_solver": "nemoml.assimilate.gyre.export",
-         "load_state_solver": "nemoml.assimilate.gyre.export"}
-__getattr__ = lazy_exports(__name__, _LAZY)
-__all__ = sorted(_LAZY)
+__getattr__, __all__ = lazy_exports(__name__, {
+    "twin": ("load_truth",), "train": ("Train3DConfig",),
+    "export": ("export_state_solver", "load_state_solver")})

@@ -4,12 +4,6 @@ grid (:mod:`.ocean_grid`), and simulators: nadir tracks on the periodic QG domai
 
 from nemoml.base.lazy import lazy_exports
 
-_LAZY = {"ObsSet": "nemoml.assimilate.obs.obsfile", "read_obs": "nemoml.assimilate.obs.obsfile",
-         "write_obs": "nemoml.assimilate.obs.obsfile",
-         "read_obs_set": "nemoml.assimilate.obs.obsfile",
-         "write_obs_set": "nemoml.assimilate.obs.obsfile",
-         "bin_obs": "nemoml.assimilate.obs.obsfile",
-         "OceanGrid": "nemoml.assimilate.obs.ocean_grid",
-         "simulate_all": "nemoml.assimilate.obs.simulators"}
-__getattr__ = lazy_exports(__name__, _LAZY)
-__all__ = sorted(_LAZY)
+__getattr__, __all__ = lazy_exports(__name__, {
+    "obsfile": ("ObsSet", "bin_obs", "read_obs", "read_obs_set", "write_obs", "write_obs_set"),
+    "ocean_grid": ("OceanGrid",), "simulators": ("simulate_all",)})

@@ -5,10 +5,6 @@ export for inline use (:mod:`.export`), OI / 4DVar / 4DVarNet on the same data
 
 from nemoml.base.lazy import lazy_exports
 
-_LAZY = {"load_truth": "nemoml.assimilate.qg.truth", "build": "nemoml.assimilate.qg.osse",
-         "TrainConfig": "nemoml.assimilate.qg.train",
-         "load_solver": "nemoml.assimilate.qg.export",
-         "compare": "nemoml.assimilate.qg.comparison",
-         "assimilate_file": "nemoml.assimilate.qg.analysis"}
-__getattr__ = lazy_exports(__name__, _LAZY)
-__all__ = sorted(_LAZY)
+__getattr__, __all__ = lazy_exports(__name__, {
+    "truth": ("load_truth",), "osse": ("build",), "train": ("TrainConfig",),
+    "export": ("load_solver",), "comparison": ("compare",), "analysis": ("assimilate_file",)})

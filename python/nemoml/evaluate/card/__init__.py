@@ -4,9 +4,6 @@ checks (:mod:`.report`) and the figures (:mod:`.plots`)."""
 
 from nemoml.base.lazy import lazy_exports
 
-_LAZY = {"Physics": "nemoml.evaluate.card.quantities",
-         "ReportCard": "nemoml.evaluate.card.physics",
-         "SetMetrics": "nemoml.evaluate.card.physics",
-         "checks": "nemoml.evaluate.card.report", "write_report": "nemoml.evaluate.card.report"}
-__getattr__ = lazy_exports(__name__, _LAZY)
-__all__ = sorted(_LAZY)
+__getattr__, __all__ = lazy_exports(__name__, {
+    "quantities": ("Physics",), "physics": ("ReportCard", "SetMetrics"),
+    "report": ("checks", "write_report")})

@@ -4,9 +4,6 @@ runs side by side (:mod:`.report`)."""
 
 from nemoml.base.lazy import lazy_exports
 
-_LAZY = {"Diagnostics": "nemoml.evaluate.spinup.drift",
-         "equilibrium": "nemoml.evaluate.spinup.drift",
-         "RunData": "nemoml.evaluate.spinup.runs", "read_run": "nemoml.evaluate.spinup.runs",
-         "summarise": "nemoml.evaluate.spinup.report"}
-__getattr__ = lazy_exports(__name__, _LAZY)
-__all__ = sorted(_LAZY)
+__getattr__, __all__ = lazy_exports(__name__, {
+    "drift": ("Diagnostics", "equilibrium"), "runs": ("RunData", "read_run"),
+    "report": ("summarise",)})
