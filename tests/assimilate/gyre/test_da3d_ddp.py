@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np, torch
 from nemoml.assimilate.fourdvarnet.multivariate import StateSolverConfig
 from nemoml.assimilate.gyre.train import Experiment, Train3DConfig, train
-from nemoml.generate import distributed
+from nemoml.base import distributed
 
 torch.set_num_threads(1)
 exp = Experiment()

@@ -1,0 +1,7 @@
+"""``python -m nemoml.cli``: the same as the ``nemoml`` command."""
+
+import sys
+
+from nemoml.cli import main
+
+sys.exit(main())
