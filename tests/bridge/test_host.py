@@ -85,6 +85,20 @@ def test_root_allocation_failure_stops_every_rank(hostdir, fault, selftest, frag
     _fails(r, *fragments)
 
 
+@pytest.mark.parametrize("ranks, kind, fragment", [
+    (2, "empty", "rank 0: MemoryError"),
+    (4, "empty", "rank 0: MemoryError"),
+    (2, "interrupt", "rank 0: KeyboardInterrupt"),
+    (4, "exit", "rank 0: SystemExit: 3"),
+    (2, "unprintable", "rank 0: _Unprintable"),
+])
+def test_any_exception_on_one_rank_stops_every_rank(hostdir, ranks, kind, fragment):
+    """An exception without a message, a BaseException, or one whose message cannot be read,
+    raised on the root only: every rank gets the same status and a message, nobody waits."""
+    r = run_host(ranks, hostdir, env={FAULT_ENV: f"alloc_gather:{kind}"}, timeout=60)
+    _fails(r, "nemoml_init failed", fragment)
+
+
 def test_missing_model(hostdir):
     settings = {**default_settings(hostdir / "models"), "cn_nemoml_models": "istate=/nowhere/x.pt"}
     _fails(run_host(2, hostdir, settings=settings), "nemoml_init failed",

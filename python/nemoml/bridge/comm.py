@@ -30,13 +30,33 @@ class HookError(RuntimeError):
 
 
 def describe(exc: BaseException) -> str:
-    """One line for the host's log: exception type, message and the innermost frame."""
-    tb = traceback.extract_tb(exc.__traceback__)
-    where = f" [{tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}]" if tb else ""
-    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    """One line for the host's log: exception type, message and the innermost frame.
+
+    Never raises: it runs inside the failure agreement, where an error of its own would escape
+    on one rank and leave the others waiting in a collective.
+    """
+    try:
+        return f"{type(exc).__name__}{_message(exc)}{_where(exc)}"
+    except BaseException as err:  # noqa: BLE001 - a last resort that cannot fail
+        return f"{type(exc).__name__} (its description failed: {type(err).__name__})"
+
+
+def _message(exc: BaseException) -> str:
+    """``": text"``, or "" for an empty message (``MemoryError()``, ``EOFError('')``)."""
+    try:
+        text = str(exc)
+    except BaseException as err:  # noqa: BLE001 - a broken __str__ must not hide the failure
+        return f" (its message cannot be read: {type(err).__name__})"
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        return ""
     # TorchScript errors put a banner first and the model's own exception last
-    text = lines[0] if len(lines) < 2 else f"{lines[0]} ... {lines[-1]}"
-    return f"{type(exc).__name__}: {text}{where}"
+    return f": {lines[0]}" if len(lines) < 2 else f": {lines[0]} ... {lines[-1]}"
+
+
+def _where(exc: BaseException) -> str:
+    tb = traceback.extract_tb(exc.__traceback__)
+    return f" [{tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}]" if tb else ""
 
 
 class Agreement:
@@ -55,7 +75,9 @@ class Agreement:
             return None
         try:
             return fn(*args)
-        except Exception as exc:  # noqa: BLE001 - everything must reach the host as a status
+        except BaseException as exc:  # noqa: BLE001 - everything must reach the host as a status
+            # KeyboardInterrupt/SystemExit too: raised on one rank, they would leave the others
+            # waiting in the next collective
             self.error = describe(exc)
             return None
 

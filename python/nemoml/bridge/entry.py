@@ -35,8 +35,13 @@ S = _State()
 
 
 def _fail(exc: BaseException) -> int:
-    msg = str(exc) if isinstance(exc, HookError) else describe(exc)
-    S.lib.nemoml_set_error(msg.encode(errors="replace")[:1023])
+    """Store the message of a failed call for nemoml_last_error; never raises (nothing may
+    escape into C), so a broken message still gives the status 1."""
+    msg = str(exc) if isinstance(exc, HookError) else describe(exc)  # neither raises
+    try:
+        S.lib.nemoml_set_error(msg.encode(errors="replace")[:1023])
+    except BaseException:  # noqa: BLE001, S110 - the status alone must still reach the host
+        pass
     return 1
 
 

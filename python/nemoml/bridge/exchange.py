@@ -25,11 +25,34 @@ CHUNKS = 8  # a field's levels travel in up to this many messages
 FAULT_ENV = "NEMOML_TEST_FAULT"  # tests only: "alloc_gather" / "alloc_scatter" fail the root's
 
 
+class _Unprintable(Exception):
+    """Test fault: an exception whose message itself raises when read."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("this message cannot be read")
+
+
+def _fault(kind: str, nbytes: int, what: str) -> BaseException:
+    """The test fault's exception: ``alloc_<what>`` fails as memory would; ``:empty`` with a
+    bare ``MemoryError()``, ``:interrupt`` / ``:exit`` with BaseExceptions, ``:unprintable``
+    with an exception whose message cannot be read (the failure agreement must survive all)."""
+    if kind == "empty":
+        return MemoryError()
+    if kind == "interrupt":
+        return KeyboardInterrupt()
+    if kind == "exit":
+        return SystemExit(3)
+    if kind == "unprintable":
+        return _Unprintable()
+    return MemoryError(f"cannot allocate {nbytes} bytes for the {what} ({FAULT_ENV})")
+
+
 def allocate(shape: tuple[int, ...], dtype, what: str, zero: bool = False) -> np.ndarray:
-    """``np.empty``/``np.zeros``; the test fault ``alloc_<what>`` makes it fail as memory would."""
-    if os.environ.get(FAULT_ENV) == f"alloc_{what}":
+    """``np.empty``/``np.zeros``; the test fault ``alloc_<what>[:kind]`` makes it fail."""
+    fault, _, kind = os.environ.get(FAULT_ENV, "").partition(":")
+    if fault == f"alloc_{what}":
         nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
-        raise MemoryError(f"cannot allocate {nbytes} bytes for the {what} ({FAULT_ENV})")
+        raise _fault(kind, nbytes, what)
     return np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
 
 
