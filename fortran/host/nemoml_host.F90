@@ -174,12 +174,25 @@ CONTAINS
       INTEGER, INTENT(in) :: khandle, kmode
       REAL(dp), TARGET, INTENT(inout) :: pin(:,:,:), pout(:,:,:)
       CHARACTER(len=*), INTENT(in) :: cdwhat
+      REAL(dp), ALLOCATABLE, TARGET :: zshort(:,:,:)
+      INTEGER :: imode
+      LOGICAL :: llwrong                   ! faults 8-10: the last rank's global call is wrong
       pout(:,:,:) = rsentinel
+      imode = kmode
+      llwrong = kmode == nemoml_global .AND. irank == isize - 1
       IF( nn_fault == 7 ) THEN        ! a strided section cannot be passed zero-copy
          CALL nemoml_forward( khandle, kmode, [ nemoml_field_of('x', pin(1:jpi:2,:,:), 'T', nemoml_in) ], &
             &                 [ nemoml_field_of('y', pout, 'T', nemoml_out) ], istat )
+      ELSE IF( nn_fault == 8 .AND. llwrong ) THEN   ! one row short: another jpj on one rank
+         ALLOCATE( zshort(jpi,jpj-1,jpk) )   ;   zshort(:,:,:) = pin(:,1:jpj-1,:)
+         CALL nemoml_forward( khandle, kmode, [ nemoml_field_of('x', zshort, 'T', nemoml_in) ],       &
+            &                 [ nemoml_field_of('y', pout, 'T', nemoml_out) ], istat )
+      ELSE IF( nn_fault == 9 .AND. llwrong ) THEN   ! one level on one rank, jpk on the others
+         CALL nemoml_forward( khandle, kmode, [ nemoml_field_of('x', pin(:,:,1:1), 'T', nemoml_in) ], &
+            &                 [ nemoml_field_of('y', pout(:,:,1:1), 'T', nemoml_out) ], istat )
       ELSE
-         CALL nemoml_forward( khandle, kmode, [ nemoml_field_of('x', pin, 'T', nemoml_in) ],          &
+         IF( nn_fault == 10 .AND. llwrong )   imode = nemoml_local   ! local mode on one rank
+         CALL nemoml_forward( khandle, imode, [ nemoml_field_of('x', pin, 'T', nemoml_in) ],          &
             &                 [ nemoml_field_of('y', pout, 'T', nemoml_out) ], istat )
       ENDIF
       CALL check_status( 'nemoml_forward('//cdwhat//')', istat )

@@ -74,6 +74,21 @@ def test_bad_input_stops_every_rank(hostdir, fault, fragments):
     _fails(run_host(2, hostdir, host={"nn_fault": fault}, timeout=180), *fragments)
 
 
+@pytest.mark.parametrize("ranks", [2, 4])
+@pytest.mark.parametrize("fault, fragments", [
+    (8, ["rank {last}: ValueError: input x: shape (", "does not end in this rank's (jpi, jpj)"]),
+    (9, ["the ranks' arguments differ", "input 1: x(jpi,jpj,1) float64 on rank {last}",
+         "x(jpi,jpj,31) float64 on rank 0"]),
+    (10, ["the ranks' arguments differ", "mode: LOCAL on rank {last}, GLOBAL on rank 0"]),
+], ids=["jpj", "levels", "mode"])
+def test_global_forward_agrees_arguments(hostdir, ranks, fault, fragments):
+    """The last rank passes another jpj, one level, or local mode to a global forward: every
+    rank stops with a message naming the difference, none waits in the gather."""
+    r = run_host(ranks, hostdir, host={"nn_fault": fault}, timeout=60)
+    _fails(r, "nemoml_forward(roundtrip) failed",
+           *(f.format(last=ranks - 1) for f in fragments))
+
+
 @pytest.mark.parametrize("fault, selftest, fragments", [
     ("alloc_gather", True, ["nemoml_init failed", "rank 0: MemoryError", "for the gather"]),
     ("alloc_scatter", True, ["nemoml_forward(roundtrip) failed", "rank 0: MemoryError"]),

@@ -8,6 +8,8 @@ same nonzero status and nobody is left waiting in a collective.
 from __future__ import annotations
 
 import traceback
+import zlib
+from itertools import zip_longest
 
 import numpy as np
 
@@ -66,8 +68,8 @@ class Agreement:
         self.comm = comm
         self.what = what
         self.error: str | None = None
-        self._flag = np.zeros(1, dtype=np.int32)
-        self._any = np.zeros(1, dtype=np.int32)
+        self._flag = np.zeros(3, dtype=np.int64)  # failed, crc of ``same``, -crc
+        self._any = np.zeros(3, dtype=np.int64)
 
     def run(self, fn, *args):
         """Call ``fn`` unless a step already failed on this rank; remember its failure."""
@@ -81,20 +83,43 @@ class Agreement:
             self.error = describe(exc)
             return None
 
-    def check(self) -> None:
-        """Collective: if any rank failed, raise on all with the failing ranks' messages."""
+    def check(self, same: list[tuple[str, object]] | None = None) -> None:
+        """Collective: if any rank failed, raise on all with the failing ranks' messages.
+
+        ``same``: ``(label, value)`` pairs every rank must pass equal (a call's mode, its
+        fields' levels): if they differ, raise on all naming the first difference. Both travel
+        in one Allreduce, so agreeing on the arguments costs no extra collective.
+        """
         if self.comm is None or self.comm.Get_size() == 1:
             if self.error is not None:
                 raise HookError(f"{self.what}: {self.error}")
             return
         from mpi4py import MPI
 
-        self._flag[0] = self.error is not None
+        crc = zlib.crc32(repr(same).encode())  # the same on every rank for equal values
+        self._flag[:] = (self.error is not None, crc, -crc)
         self.comm.Allreduce(self._flag, self._any, op=MPI.MAX)
-        if not self._any[0]:
-            return
+        differ = self._any[1] != -self._any[2]  # max(crc) != min(crc)
+        if self._any[0]:
+            self._raise_errors()
+        if differ:
+            raise HookError(f"{self.what}: {first_difference(self.comm.allgather(same))}")
+
+    def _raise_errors(self) -> None:
         errors = self.comm.allgather(self.error)
         bad = [(r, e) for r, e in enumerate(errors) if e is not None]
         first = bad[0]
         more = f" (and {len(bad) - 1} other rank(s))" if len(bad) > 1 else ""
         raise HookError(f"{self.what}: rank {first[0]}: {first[1]}{more}")
+
+
+def first_difference(signatures: list) -> str:
+    """The first ``(label, value)`` in which a rank's arguments differ from rank 0's."""
+    ref = signatures[0] or []
+    for rank, sig in enumerate(signatures[1:], 1):
+        sig = sig or []
+        for (label, mine), (other, theirs) in zip_longest(ref, sig, fillvalue=("", "nothing")):
+            if mine != theirs:
+                return (f"the ranks' arguments differ: {label or other}: {theirs} on rank "
+                        f"{rank}, {mine} on rank 0")
+    return "the ranks' arguments differ"

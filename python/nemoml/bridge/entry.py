@@ -21,6 +21,7 @@ from nemoml.bridge.session import GRID_KEYS, Session, check_tiling, subdomain_fr
 from nemoml.bridge.settings import Settings
 
 LOCAL, GLOBAL = 0, 1
+MODE_NAMES = {LOCAL: "LOCAL", GLOBAL: "GLOBAL"}
 log = logging.getLogger("nemoml.bridge")
 
 
@@ -122,15 +123,16 @@ def forward_call(handle, mode, nin, inputs, nout, outputs) -> int:
     model = ag.run(s.registry.by_handle, handle)
     ins = ag.run(S.views.get, inputs, nin)
     outs = ag.run(S.views.get, outputs, nout)
+    # every rank must call in the same mode with the same fields, or a rank would wait for
+    # ever in a gather the others never enter: agreed in the check before any collective
+    same = ag.run(call_signature, mode, ins, outs, s.shape3d[1:])
     if mode == LOCAL:
         if ag.error is None:
             ag.run(forward.run_tensors, model, [f.tensor for f in ins.values()],
                    [f.tensor for f in outs.values()])
-        ag.check()
+        ag.check(same)
         return 0
-    if mode != GLOBAL:
-        ag.run(_bad_mode, mode)
-    ag.check()
+    ag.check(same)
     full_in = [s.exchange.gather(f.array, ag=ag) for f in ins.values()]
     full_out = None
     if s.exchange.is_root:
@@ -142,13 +144,37 @@ def forward_call(handle, mode, nin, inputs, nout, outputs) -> int:
     return 0
 
 
+def call_signature(mode: int, ins: dict, outs: dict, grid2d: tuple[int, int]
+                   ) -> list[tuple[str, object]]:
+    """What every rank must pass alike to nemoml_forward: the mode, the fields' names, dtypes
+    and (global mode) levels. Global fields must also end in this rank's (jpj, jpi); local
+    fields are the model's business (ranks' subdomains differ)."""
+    if mode not in MODE_NAMES:
+        raise ValueError(f"forward mode {mode} is not NEMOML_LOCAL (0) or NEMOML_GLOBAL (1)")
+    sig: list[tuple[str, object]] = [("mode", MODE_NAMES[mode])]
+    for kind, fields in (("input", ins), ("output", outs)):
+        sig.append((f"number of {kind}s", len(fields)))
+        for k, f in enumerate(fields.values(), 1):
+            if mode == GLOBAL:
+                _check_grid2d(kind, f, grid2d)
+                dims = ",".join(["jpi", "jpj", *map(str, f.array.shape[-3::-1])])  # Fortran
+            else:
+                dims = f"{f.array.ndim}-D"
+            sig.append((f"{kind} {k}", f"{f.name}({dims}) {f.array.dtype}"))
+    return sig
+
+
+def _check_grid2d(kind: str, f, grid2d: tuple[int, int]) -> None:
+    """A global-mode field is (…, jpj, jpi) of this rank: its inner domain is gathered."""
+    if f.array.shape[-2:] != grid2d:
+        raise ValueError(f"{kind} {f.name}: shape {f.array.shape[::-1]} (Fortran order) does not "
+                         f"end in this rank's (jpi, jpj) = {grid2d[::-1]}: a global forward "
+                         "gathers (jpi, jpj[, levels]) fields")
+
+
 def _allocate_outputs(s: Session, outs: dict) -> list:
     return [allocate((*f.array.shape[:-2], *s.exchange.shape2d), f.array.dtype, "outputs")
             for f in outs.values()]
-
-
-def _bad_mode(mode: int) -> None:
-    raise ValueError(f"forward mode {mode} is not NEMOML_LOCAL (0) or NEMOML_GLOBAL (1)")
 
 
 def hook(which, kt, nfields, descs) -> int:
