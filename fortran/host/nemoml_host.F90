@@ -86,7 +86,7 @@ PROGRAM nemoml_host
 
    ! ---- plugin init (nemogcm, after dom_init) ----
    CALL nemoml_boot( istat )
-   CALL check_status( 'nemoml_boot', istat )
+   CALL agree_boot( istat )
    sgrid = nemoml_grid( jpi, jpj, jpk, nn_ni0glo, nn_nj0glo, nimpp, njmpp, nn_hls,   &
       &                 nis0, nie0, njs0, nje0 )
    IF( nn_fault == 5 ) THEN       ! a mask that does not match the grid
@@ -361,6 +361,22 @@ CONTAINS
       CALL mpi_allreduce( ABS(istat), iany, 1, MPI_INTEGER, MPI_MAX, icomm, ierr )
       IF( iany /= 0 )   CALL host_stop( 'cannot read '//cdvar//' from the mesh mask or restart file', 3 )
    END SUBROUTINE check_io
+
+   SUBROUTINE agree_boot( kstat )
+      !! nemoml_boot is local: a rank whose boot failed must not stop alone while the others go
+      !! on into nemoml_init's collectives (its stop would never meet them); one allreduce, then
+      !! the first failed rank says why and every rank stops together
+      INTEGER, INTENT(in) :: kstat
+      INTEGER :: ifirst
+      ifirst = isize
+      IF( kstat /= 0 )   ifirst = irank
+      CALL mpi_allreduce( MPI_IN_PLACE, ifirst, 1, MPI_INTEGER, MPI_MIN, icomm, ierr )
+      IF( ifirst == isize )   RETURN
+      IF( irank == ifirst )   WRITE(*,'(a,i0,a)') 'nemoml_host: nemoml_boot failed on rank ', irank, &
+         &                                        ': '//nemoml_error()
+      FLUSH(6)
+      CALL host_stop( 'nemoml_boot failed', 2 )
+   END SUBROUTINE agree_boot
 
    SUBROUTINE check_status( cdcall, kstat )
       !! every rank gets the same status from nemoml, so every rank stops here together

@@ -92,7 +92,11 @@ PROGRAM nemoml_replay
    iwin  = MAX( nn_nemoml_cycle, 1 ) * ispd
    IF( MOD( ifreq, ispd ) /= 0 )   CALL replay_stop( 'the replayed run is daily: nn_nemoml_freq must be whole days', 3 )
 
-   CALL nemoml_boot( istat )   ;   CALL check_status( 'nemoml_boot', istat )
+   CALL nemoml_boot( istat )
+   IF( istat /= 0 )   WRITE(*,'(a,i0,a)') 'nemoml_replay: nemoml_boot failed on rank ', irank, ': '//nemoml_error()
+   ! boot is local: agree its status, or a failed rank stops alone while the others wait in init
+   CALL mpi_allreduce( MPI_IN_PLACE, istat, 1, MPI_INTEGER, MPI_MAX, icomm, ierr )
+   IF( istat /= 0 )   CALL replay_stop( 'nemoml_boot failed', 2 )
    sgrid = nemoml_grid( jpi, jpj, jpk, nn_ni0glo, nn_nj0glo, nimpp, njmpp, nn_hls, nis0, nie0, njs0, nje0 )
    CALL nemoml_init( icomm, sgrid, [ nemoml_field_of('tmask', tmask, 'T', nemoml_in),                    &
       &   nemoml_field_of('umask', umask, 'U', nemoml_in), nemoml_field_of('vmask', vmask, 'V', nemoml_in), &

@@ -150,6 +150,21 @@ def test_broken_python_environment_fails_boot(hostdir):
     assert "broken install" in r.output  # the traceback reaches stderr
 
 
+@pytest.mark.parametrize("ranks", [2, 4])
+def test_boot_failing_on_one_rank_stops_every_rank(hostdir, ranks):
+    """The last rank cannot import nemoml; the others boot and must not go on into
+    nemoml_init's collectives while it stops."""
+    site = hostdir / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(
+        "import os, sys\n"
+        f"if os.environ.get('OMPI_COMM_WORLD_RANK') == '{ranks - 1}':\n"
+        "    sys.modules['nemoml'] = None  # import nemoml fails on this rank only\n")
+    r = run_host(ranks, hostdir, env={"PYTHONPATH": str(site)}, timeout=60)
+    _fails(r, f"nemoml_boot failed on rank {ranks - 1}: ", "failed to import",
+           "stop: nemoml_boot failed")
+
+
 def test_no_hang_when_one_rank_fails(hostdir):
     """The one-rank failure above must end well inside its timeout on 4 ranks too."""
     r = run_host(4, hostdir, host={"nn_fault": 3}, timeout=120)
