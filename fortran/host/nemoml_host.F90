@@ -19,7 +19,7 @@ PROGRAM nemoml_host
    REAL(dp), PARAMETER :: rsentinel = -7._dp     ! outside the global domain: must stay untouched
    INTEGER  :: icomm, irank, isize, ierr, istat, nfail
    INTEGER  :: ji, jj, jk, ig, jg
-   CHARACTER(len=512) :: cl_nml
+   CHARACTER(len=512) :: cl_nml, cl_msg
    TYPE(nemoml_grid) :: sgrid
    REAL(dp), ALLOCATABLE, TARGET :: tmask(:,:,:), umask(:,:,:), vmask(:,:,:), gdept_1d(:), e3t_1d(:)
    REAL(dp), ALLOCATABLE, TARGET :: glamt(:,:), gphit(:,:)
@@ -36,8 +36,8 @@ PROGRAM nemoml_host
 
    cl_nml = 'namelist_cfg'
    IF( COMMAND_ARGUMENT_COUNT() >= 1 )   CALL GET_COMMAND_ARGUMENT( 1, cl_nml )
-   CALL host_read_namelists( TRIM(cl_nml), istat )
-   IF( istat /= 0 )   CALL host_stop( 'cannot read &namhost/&namnemoml from '//TRIM(cl_nml), 3 )
+   CALL host_read_namelists( TRIM(cl_nml), istat, cl_msg )
+   IF( istat /= 0 )   CALL host_stop( 'cannot read '//TRIM(cl_nml)//': '//TRIM(cl_msg), 3 )
    IF( LEN_TRIM(cn_meshmask) > 0 ) THEN                  ! the grid of a real NEMO configuration
       CALL io_dims( TRIM(cn_meshmask), nn_ni0glo, nn_nj0glo, nn_jpk, istat )
       IF( istat /= 0 )   CALL host_stop( 'cannot read the x, y, nav_lev sizes of '//TRIM(cn_meshmask), 3 )

@@ -24,7 +24,7 @@ PROGRAM nemoml_replay
 
    INTEGER  :: icomm, irank, isize, ierr, istat
    INTEGER  :: kt, ispd, ifreq, iwin, iw, irec, iiau, ik0, niau, insamp, jk, itouched, iall
-   CHARACTER(len=512) :: cl_nml
+   CHARACTER(len=512) :: cl_nml, cl_msg
    ! &namreplay: the replayed run (NEMO's nn_date0, nn_leapy, rn_Dt, nit000, nitend, nn_iaufn)
    CHARACTER(len=512) :: cn_free = 'free.nc', cn_truth = 'truth.nc'
    INTEGER  :: nn_date0 = 1350101, nn_leapy = 30, nn_it000 = 1, nn_itend = 360, nn_iaufn = 1
@@ -49,8 +49,8 @@ PROGRAM nemoml_replay
    CALL mpi_comm_size( icomm, isize, ierr )
    cl_nml = 'namelist_cfg'
    IF( COMMAND_ARGUMENT_COUNT() >= 1 )   CALL GET_COMMAND_ARGUMENT( 1, cl_nml )
-   CALL host_read_namelists( TRIM(cl_nml), istat )
-   IF( istat /= 0 )   CALL replay_stop( 'cannot read &namhost/&namnemoml from '//TRIM(cl_nml), 3 )
+   CALL host_read_namelists( TRIM(cl_nml), istat, cl_msg )
+   IF( istat /= 0 )   CALL replay_stop( 'cannot read '//TRIM(cl_nml)//': '//TRIM(cl_msg), 3 )
    CALL read_replay( TRIM(cl_nml), istat )
    IF( istat /= 0 )   CALL replay_stop( 'cannot read &namreplay from '//TRIM(cl_nml), 3 )
    CALL io_dims( TRIM(cn_meshmask), nn_ni0glo, nn_nj0glo, nn_jpk, istat )

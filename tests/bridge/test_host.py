@@ -134,6 +134,33 @@ def test_bad_namelist_value(hostdir):
            "nn_nemoml_threads must be an integer >= 1")
 
 
+@pytest.mark.parametrize("ranks", [2, 4])
+@pytest.mark.parametrize("key, value, fragment", [
+    ("nn_nemoml_thread", 1, "&namnemoml: unknown key nn_nemoml_thread (= 1)"),
+    ("nn_nemoml_threads", "two", "&namnemoml: nn_nemoml_threads = 'two' is not an integer"),
+    ("ln_nemoml_asm", 1, "&namnemoml: ln_nemoml_asm = 1 is not .true. or .false."),
+], ids=["unknown", "integer", "logical"])
+def test_namelist_error_names_the_key(hostdir, ranks, key, value, fragment):
+    """A misspelled or wrongly typed &namnemoml key stops every rank before the plugin
+    starts, with a message naming it (not only 'cannot read &namnemoml')."""
+    settings = {**default_settings(hostdir / "models"), key: value}
+    r = run_host(ranks, hostdir, settings=settings, timeout=60)
+    assert r.returncode == 3, r.output
+    assert fragment in r.error(), r.output
+
+
+@pytest.mark.parametrize("ranks", [2, 4])
+@pytest.mark.parametrize("key", ["cn_nemoml_rstout", "cn_nemoml_incout"])
+def test_unwritable_output_stops_at_init(hostdir, ranks, key):
+    """An output file that cannot be written is reported by nemoml_init, naming the path,
+    not after the sampling or the analysis it would record."""
+    bad = hostdir / "no_such_dir" / "out.nc"
+    settings = {**default_settings(hostdir / "models"), key: str(bad)}
+    r = run_host(ranks, hostdir, host={"ln_selftest": False}, settings=settings, timeout=60)
+    _fails(r, "nemoml_init failed", f"rank 0: ValueError: {key} = '{bad}'")
+    assert "STATE istate_tn" not in r.output  # stopped before the first hook
+
+
 def test_unknown_handler(hostdir):
     settings = {**default_settings(hostdir / "models"), "cn_nemoml_istate": "oracle:x"}
     _fails(run_host(2, hostdir, host={"ln_selftest": False}, settings=settings),

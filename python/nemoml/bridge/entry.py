@@ -14,7 +14,7 @@ import warnings
 from nemoml.bridge import device, forward
 from nemoml.bridge.comm import Agreement, HookError, describe, host_comm
 from nemoml.bridge.cycle import run_cycle
-from nemoml.bridge.exchange import allocate
+from nemoml.bridge.exchange import ROOT, allocate
 from nemoml.bridge.fields import ViewCache, view_all
 from nemoml.bridge.hooks import HOOK_NAMES, prepare_handlers, run_hook
 from nemoml.bridge.session import GRID_KEYS, Session, check_tiling, subdomain_from_grid
@@ -77,6 +77,8 @@ def init(fcomm, grid, nfields, descs, settings_text) -> int:
     ag = Agreement(comm, "nemoml_init")
     g = {k: int(getattr(grid, k)) for k in GRID_KEYS}
     settings = ag.run(Settings.from_text, S.ffi.string(settings_text).decode())
+    if comm.Get_rank() == ROOT:  # the root writes them; checked before any costly work
+        ag.run(Settings.check_outputs, settings)
     me = ag.run(subdomain_from_grid, g, comm.Get_rank())
     fields = ag.run(view_all, S.ffi, descs, nfields)
     ag.check()
