@@ -2,7 +2,7 @@
 
 import pytest
 
-from nemoml.bridge.comm import Agreement, HookError, describe
+from nemoml.bridge.comm import Agreement, HookError, describe, first_difference
 
 
 class Unprintable(Exception):
@@ -33,3 +33,11 @@ def test_agreement_turns_any_exception_into_its_error(exc):
     assert ag.run(_raise, exc) is None
     with pytest.raises(HookError, match=f"step: {type(exc).__name__}"):
         ag.check()
+
+
+def test_first_difference_names_label_rank_and_values():
+    ref = [("mode", "GLOBAL"), ("number of inputs", 1)]
+    assert first_difference([ref, ref, [("mode", "LOCAL")]]) == (
+        "the ranks' arguments differ: mode: LOCAL on rank 2, GLOBAL on rank 0")
+    assert first_difference([ref, ref[:1]]).endswith(
+        "number of inputs: nothing on rank 1, 1 on rank 0")

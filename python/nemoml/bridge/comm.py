@@ -83,12 +83,13 @@ class Agreement:
             self.error = describe(exc)
             return None
 
-    def check(self, same: list[tuple[str, object]] | None = None) -> None:
+    def check(self, same=None, explain=None) -> None:
         """Collective: if any rank failed, raise on all with the failing ranks' messages.
 
-        ``same``: ``(label, value)`` pairs every rank must pass equal (a call's mode, its
-        fields' levels): if they differ, raise on all naming the first difference. Both travel
-        in one Allreduce, so agreeing on the arguments costs no extra collective.
+        ``same``: a value every rank must pass equal (a call's mode, its fields' levels); if
+        they differ, raise on all naming the first difference of ``explain(same)``, a list of
+        ``(label, value)`` pairs (default: ``same`` is that list). Both travel in one
+        Allreduce, so agreeing on the arguments costs no extra collective.
         """
         if self.comm is None or self.comm.Get_size() == 1:
             if self.error is not None:
@@ -96,14 +97,19 @@ class Agreement:
             return
         from mpi4py import MPI
 
-        crc = zlib.crc32(repr(same).encode())  # the same on every rank for equal values
+        try:
+            crc = zlib.crc32(repr(same).encode())  # the same on every rank for equal values
+        except BaseException as exc:  # noqa: BLE001 - must not escape before the collective
+            self.error = self.error or describe(exc)
+            crc = 0
         self._flag[:] = (self.error is not None, crc, -crc)
         self.comm.Allreduce(self._flag, self._any, op=MPI.MAX)
         differ = self._any[1] != -self._any[2]  # max(crc) != min(crc)
         if self._any[0]:
             self._raise_errors()
         if differ:
-            raise HookError(f"{self.what}: {first_difference(self.comm.allgather(same))}")
+            pairs = [explain(v) if explain else v for v in self.comm.allgather(same)]
+            raise HookError(f"{self.what}: {first_difference(pairs)}")
 
     def _raise_errors(self) -> None:
         errors = self.comm.allgather(self.error)

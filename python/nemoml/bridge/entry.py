@@ -11,6 +11,8 @@ import logging
 import sys
 import warnings
 
+import numpy as np
+
 from nemoml.bridge import device, forward
 from nemoml.bridge.comm import Agreement, HookError, describe, host_comm
 from nemoml.bridge.cycle import run_cycle
@@ -132,9 +134,9 @@ def forward_call(handle, mode, nin, inputs, nout, outputs) -> int:
         if ag.error is None:
             ag.run(forward.run_tensors, model, [f.tensor for f in ins.values()],
                    [f.tensor for f in outs.values()])
-        ag.check(same)
+        ag.check(same, explain_signature)
         return 0
-    ag.check(same)
+    ag.check(same, explain_signature)
     full_in = [s.exchange.gather(f.array, ag=ag) for f in ins.values()]
     full_out = None
     if s.exchange.is_root:
@@ -146,24 +148,38 @@ def forward_call(handle, mode, nin, inputs, nout, outputs) -> int:
     return 0
 
 
-def call_signature(mode: int, ins: dict, outs: dict, grid2d: tuple[int, int]
-                   ) -> list[tuple[str, object]]:
+def call_signature(mode: int, ins: dict, outs: dict, grid2d: tuple[int, int]) -> tuple:
     """What every rank must pass alike to nemoml_forward: the mode, the fields' names, dtypes
     and (global mode) levels. Global fields must also end in this rank's (jpj, jpi); local
-    fields are the model's business (ranks' subdomains differ)."""
+    fields are the model's business (ranks' subdomains differ). Compact, as it is agreed at
+    every call; :func:`explain_signature` spells it out when ranks differ."""
     if mode not in MODE_NAMES:
         raise ValueError(f"forward mode {mode} is not NEMOML_LOCAL (0) or NEMOML_GLOBAL (1)")
-    sig: list[tuple[str, object]] = [("mode", MODE_NAMES[mode])]
-    for kind, fields in (("input", ins), ("output", outs)):
-        sig.append((f"number of {kind}s", len(fields)))
-        for k, f in enumerate(fields.values(), 1):
-            if mode == GLOBAL:
+    if mode == GLOBAL:
+        for kind, fields in (("input", ins), ("output", outs)):
+            for f in fields.values():
                 _check_grid2d(kind, f, grid2d)
-                dims = ",".join(["jpi", "jpj", *map(str, f.array.shape[-3::-1])])  # Fortran
-            else:
-                dims = f"{f.array.ndim}-D"
-            sig.append((f"{kind} {k}", f"{f.name}({dims}) {f.array.dtype}"))
-    return sig
+    return mode, _fields_signature(mode, ins), _fields_signature(mode, outs)
+
+
+def _fields_signature(mode: int, fields: dict) -> tuple:
+    return tuple((f.name, f.array.shape[:-2] if mode == GLOBAL else f.array.ndim,
+                  f.array.dtype.char) for f in fields.values())
+
+
+def explain_signature(sig: tuple | None) -> list[tuple[str, object]]:
+    """A :func:`call_signature` as ``(label, value)`` pairs for the message, Fortran order."""
+    if sig is None:  # this rank failed before: its error is reported instead
+        return []
+    mode, ins, outs = sig
+    pairs: list[tuple[str, object]] = [("mode", MODE_NAMES[mode])]
+    for kind, fields in (("input", ins), ("output", outs)):
+        pairs.append((f"number of {kind}s", len(fields)))
+        for k, (name, dims, char) in enumerate(fields, 1):
+            shape = (",".join(["jpi", "jpj", *map(str, dims[::-1])]) if mode == GLOBAL
+                     else f"{dims}-D")
+            pairs.append((f"{kind} {k}", f"{name}({shape}) {np.dtype(char)}"))
+    return pairs
 
 
 def _check_grid2d(kind: str, f, grid2d: tuple[int, int]) -> None:
