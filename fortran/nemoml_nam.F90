@@ -84,12 +84,166 @@ MODULE nemoml_nam
 
 CONTAINS
 
-   SUBROUTINE nemoml_nam_read( cdtext, kios )
-      !! read &namnemoml from a whole namelist text; kios < 0: block absent, > 0: error
+   SUBROUTINE nemoml_nam_read( cdtext, kios, cdmsg )
+      !! read &namnemoml from a whole namelist text; kios < 0: block absent, > 0: error, then
+      !! cdmsg names the first unknown or wrongly typed key (the compiler's own message names
+      !! neither reliably) and the values read are undefined: the caller stops
       CHARACTER(len=*), INTENT(in ) ::   cdtext
       INTEGER         , INTENT(out) ::   kios
-      READ( cdtext, namnemoml, IOSTAT = kios )
+      CHARACTER(len=*), INTENT(out), OPTIONAL ::   cdmsg
+      CHARACTER(len=512) ::   clmsg
+      clmsg = ''
+      READ( cdtext, namnemoml, IOSTAT = kios, IOMSG = clmsg )
+      IF( .NOT. PRESENT(cdmsg) )   RETURN
+      cdmsg = ''
+      IF( kios <= 0 )   RETURN
+      CALL nam_settle()
+      CALL nam_diagnose( cdtext, clmsg, cdmsg )
    END SUBROUTINE nemoml_nam_read
+
+   SUBROUTINE nam_settle()
+      !! an empty read after a failed one: gfortran 12 returns 0 from the read that follows a
+      !! failed logical ("Bad repeat count") without reading it; harmless elsewhere
+      CHARACTER(len=12) ::   clempty
+      INTEGER ::   ios
+      clempty = '&namnemoml /'
+      READ( clempty, namnemoml, IOSTAT = ios )
+   END SUBROUTINE nam_settle
+
+   SUBROUTINE nam_diagnose( cdtext, cdiomsg, cdmsg )
+      !! read the block's "key = value" items one at a time: the first that fails is the culprit;
+      !! if its key also fails with a value of the key's type (prefix ln/nn/rn/cn), it is unknown
+      CHARACTER(len=*), INTENT(in ) ::   cdtext, cdiomsg
+      CHARACTER(len=*), INTENT(out) ::   cdmsg
+      INTEGER ::   ipos, iend, ik0, ik1, iv0, iv1, ios
+      CHARACTER(len=:), ALLOCATABLE ::   clkey, clval
+      cdmsg = '&namnemoml: '//TRIM(cdiomsg)                 ! if no single item fails
+      ipos = INDEX( lower(cdtext), '&namnemoml' )
+      IF( ipos == 0 )   RETURN
+      ipos = ipos + LEN('&namnemoml')
+      iend = group_end( cdtext, ipos )
+      CALL next_key( cdtext, ipos, iend, ik0, ik1 )
+      DO WHILE( ik0 > 0 )
+         clkey = cdtext(ik0:ik1)
+         iv0 = INDEX( cdtext(ik1+1:iend-1), '=' ) + ik1 + 1
+         ipos = iv0
+         CALL next_key( cdtext, ipos, iend, ik0, ik1 )
+         iv1 = iend - 1
+         IF( ik0 > 0 )   iv1 = ik0 - 1
+         clval = TRIM(ADJUSTL( cdtext(iv0:iv1) ))
+         IF( LEN(clval) > 0 ) THEN
+            IF( clval(LEN(clval):) == ',' )   clval = TRIM( clval(:LEN(clval)-1) )
+         ENDIF
+         CALL read_item( clkey, clval, ios )
+         IF( ios == 0 )   CYCLE
+         CALL read_item( clkey, neutral(clkey), ios )
+         IF( LEN(clkey) == 0 ) THEN
+            cdmsg = '&namnemoml: a value with no key before it (= '//clval//')'
+         ELSE IF( ios /= 0 ) THEN
+            cdmsg = '&namnemoml: unknown key '//clkey//' (= '//clval//')'
+         ELSE
+            cdmsg = '&namnemoml: '//clkey//' = '//clval//' is not '//kind_of(clkey)
+         ENDIF
+         RETURN
+      END DO
+   END SUBROUTINE nam_diagnose
+
+   SUBROUTINE read_item( cdkey, cdval, kios )
+      CHARACTER(len=*), INTENT(in ) ::   cdkey, cdval
+      INTEGER         , INTENT(out) ::   kios
+      CHARACTER(len=:), ALLOCATABLE ::   clitem     ! an internal file is a variable
+      clitem = '&namnemoml '//cdkey//' = '//cdval//' /'
+      READ( clitem, namnemoml, IOSTAT = kios )
+      IF( kios /= 0 )   CALL nam_settle()
+   END SUBROUTINE read_item
+
+   INTEGER FUNCTION group_end( cdtext, kpos )
+      !! position of the '/' that ends the group (outside quotes), or past the text
+      CHARACTER(len=*), INTENT(in) ::   cdtext
+      INTEGER         , INTENT(in) ::   kpos
+      CHARACTER(len=1) ::   clq
+      INTEGER ::   ji
+      clq = ' '
+      DO ji = kpos, LEN(cdtext)
+         IF( clq /= ' ' ) THEN
+            IF( cdtext(ji:ji) == clq )   clq = ' '
+         ELSE IF( cdtext(ji:ji) == "'" .OR. cdtext(ji:ji) == '"' ) THEN
+            clq = cdtext(ji:ji)
+         ELSE IF( cdtext(ji:ji) == '/' ) THEN
+            group_end = ji   ;   RETURN
+         ENDIF
+      END DO
+      group_end = LEN(cdtext) + 1
+   END FUNCTION group_end
+
+   SUBROUTINE next_key( cdtext, kpos, kend, kk0, kk1 )
+      !! the name before the next '=' outside quotes in cdtext(kpos:kend-1): cdtext(kk0:kk1);
+      !! kk0 = 0 if there is none
+      CHARACTER(len=*), INTENT(in ) ::   cdtext
+      INTEGER         , INTENT(in ) ::   kpos, kend
+      INTEGER         , INTENT(out) ::   kk0, kk1
+      CHARACTER(len=1) ::   clq
+      INTEGER ::   ji
+      clq = ' '   ;   kk0 = 0   ;   kk1 = 0
+      DO ji = kpos, kend - 1
+         IF( clq /= ' ' ) THEN
+            IF( cdtext(ji:ji) == clq )   clq = ' '
+         ELSE IF( cdtext(ji:ji) == "'" .OR. cdtext(ji:ji) == '"' ) THEN
+            clq = cdtext(ji:ji)
+         ELSE IF( cdtext(ji:ji) == '=' ) THEN
+            kk1 = LEN_TRIM( cdtext(:ji-1) )
+            kk0 = ji   ;   IF( kk1 >= kpos )   kk0 = kk1
+            IF( kk0 == ji .OR. .NOT. is_name( cdtext(kk0:kk0) ) ) THEN
+               kk0 = ji   ;   kk1 = ji - 1                ! '=' with no name before it: ''
+               RETURN
+            ENDIF
+            DO WHILE( kk0 > kpos )
+               IF( .NOT. is_name( cdtext(kk0-1:kk0-1) ) )   EXIT
+               kk0 = kk0 - 1
+            END DO
+            RETURN
+         ENDIF
+      END DO
+   END SUBROUTINE next_key
+
+   LOGICAL FUNCTION is_name( cdc )
+      CHARACTER(len=1), INTENT(in) ::   cdc
+      is_name = VERIFY( lower(cdc), 'abcdefghijklmnopqrstuvwxyz0123456789_%()' ) == 0
+   END FUNCTION is_name
+
+   FUNCTION neutral( cdkey ) RESULT( cdval )
+      !! a valid value for a key of this name's type (NEMO's prefix convention)
+      CHARACTER(len=*), INTENT(in) ::   cdkey
+      CHARACTER(len=:), ALLOCATABLE ::   cdval
+      SELECT CASE( lower(cdkey(1:MIN(3,LEN(cdkey)))) )
+      CASE( 'ln_' )   ;   cdval = '.false.'
+      CASE( 'cn_' )   ;   cdval = "''"
+      CASE( 'rn_' )   ;   cdval = '0.'
+      CASE DEFAULT    ;   cdval = '0'
+      END SELECT
+   END FUNCTION neutral
+
+   FUNCTION kind_of( cdkey ) RESULT( cdkind )
+      CHARACTER(len=*), INTENT(in) ::   cdkey
+      CHARACTER(len=:), ALLOCATABLE ::   cdkind
+      SELECT CASE( lower(cdkey(1:MIN(3,LEN(cdkey)))) )
+      CASE( 'ln_' )   ;   cdkind = '.true. or .false.'
+      CASE( 'cn_' )   ;   cdkind = 'a quoted string'
+      CASE( 'rn_' )   ;   cdkind = 'a real'
+      CASE DEFAULT    ;   cdkind = 'an integer'
+      END SELECT
+   END FUNCTION kind_of
+
+   FUNCTION lower( cdtext ) RESULT( cdlow )
+      CHARACTER(len=*), INTENT(in) ::   cdtext
+      CHARACTER(len=LEN(cdtext)) ::   cdlow
+      INTEGER ::   ji, ic
+      cdlow = cdtext
+      DO ji = 1, LEN(cdtext)
+         ic = IACHAR( cdtext(ji:ji) )
+         IF( ic >= IACHAR('A') .AND. ic <= IACHAR('Z') )   cdlow(ji:ji) = ACHAR( ic + 32 )
+      END DO
+   END FUNCTION lower
 
    SUBROUTINE nemoml_nam_write( kunit )
       INTEGER, INTENT(in) ::   kunit

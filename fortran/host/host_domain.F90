@@ -33,20 +33,25 @@ MODULE host_domain
 
 CONTAINS
 
-   SUBROUTINE host_read_namelists( cdfile, kstat )
-      !! &namhost from the file, &namnemoml as NEMO reads it: the file as one text, comments out
+   SUBROUTINE host_read_namelists( cdfile, kstat, cdmsg )
+      !! &namhost from the file, &namnemoml as NEMO reads it: the file as one text, comments out;
+      !! on failure cdmsg says what could not be read (for &namnemoml: which key)
       CHARACTER(len=*), INTENT(in ) :: cdfile
       INTEGER         , INTENT(out) :: kstat
+      CHARACTER(len=*), INTENT(out), OPTIONAL :: cdmsg
       INTEGER :: inum, ic
       CHARACTER(len=1024) :: cline
+      CHARACTER(len=512) :: clmsg
       CHARACTER(len=:), ALLOCATABLE :: ctext
       NAMELIST/namhost/ nn_ni0glo, nn_nj0glo, nn_jpk, nn_hls, nn_jpni, nn_jpnj, ln_selftest, nn_fault, &
          &              cn_modeldir, cn_meshmask, cn_restart, nn_mask, rn_dx, rn_dy, ln_landelim, rn_land
-      OPEN( newunit=inum, file=cdfile, status='old', action='read', iostat=kstat )
-      IF( kstat /= 0 )   RETURN
-      READ( inum, namhost, iostat=kstat )
+      clmsg = ''
+      IF( PRESENT(cdmsg) )   cdmsg = ''
+      OPEN( newunit=inum, file=cdfile, status='old', action='read', iostat=kstat, iomsg=clmsg )
+      IF( kstat == 0 )   READ( inum, namhost, iostat=kstat, iomsg=clmsg )
       IF( kstat /= 0 ) THEN
-         CLOSE( inum )   ;   RETURN
+         IF( PRESENT(cdmsg) )   cdmsg = '&namhost: '//TRIM(clmsg)
+         CLOSE( inum, iostat=ic )   ;   RETURN
       ENDIF
       REWIND( inum )
       ctext = ''
@@ -58,8 +63,9 @@ CONTAINS
          IF( LEN_TRIM(cline) > 0 )   ctext = ctext//TRIM(cline)//' '
       END DO
       CLOSE( inum )
-      CALL nemoml_nam_read( ctext, kstat )
+      CALL nemoml_nam_read( ctext, kstat, clmsg )
       IF( kstat < 0 )   kstat = 0                             ! block absent: plugin defaults (off)
+      IF( kstat /= 0 .AND. PRESENT(cdmsg) )   cdmsg = clmsg
       IF( kstat /= 0 )   RETURN
       CALL nemoml_nam_eos_read( ctext, kstat )                ! &nameos as NEMO's eos_init
       IF( kstat < 0 )   kstat = 0                             ! absent: the bridge is not told

@@ -56,7 +56,11 @@ PROGRAM nemoml_bench
    zmask(:,:,:) = 1._dp   ;   zxg(:,:,:) = 1._dp
    CALL RANDOM_NUMBER( zx3 )   ;   CALL RANDOM_NUMBER( zx6 )
 
-   CALL nemoml_boot( istat )                                          ;   CALL check( 'boot' )
+   CALL nemoml_boot( istat )
+   IF( istat /= 0 )   WRITE(*,'(a,i0,a)') 'nemoml_bench: boot failed on rank ', irank, ': '//nemoml_error()
+   ! boot is local: agree its status, or a failed rank stops alone while the others wait in init
+   CALL mpi_allreduce( MPI_IN_PLACE, istat, 1, MPI_INTEGER, MPI_MAX, icomm, ierr )
+   CALL check( 'boot' )
    CALL nemoml_init( icomm, sgrid, [ nemoml_field_of('tmask', zmask, 'T', nemoml_in) ],   &
       &              'nn_nemoml_threads = 1', istat )                 ;   CALL check( 'init' )
    CALL nemoml_model_load( 'identity', TRIM(cldir)//'/identity.pt', iid, istat )   ;   CALL check( 'load' )

@@ -19,7 +19,7 @@ PROGRAM nemoml_host
    REAL(dp), PARAMETER :: rsentinel = -7._dp     ! outside the global domain: must stay untouched
    INTEGER  :: icomm, irank, isize, ierr, istat, nfail
    INTEGER  :: ji, jj, jk, ig, jg
-   CHARACTER(len=512) :: cl_nml
+   CHARACTER(len=512) :: cl_nml, cl_msg
    TYPE(nemoml_grid) :: sgrid
    REAL(dp), ALLOCATABLE, TARGET :: tmask(:,:,:), umask(:,:,:), vmask(:,:,:), gdept_1d(:), e3t_1d(:)
    REAL(dp), ALLOCATABLE, TARGET :: glamt(:,:), gphit(:,:)
@@ -36,8 +36,8 @@ PROGRAM nemoml_host
 
    cl_nml = 'namelist_cfg'
    IF( COMMAND_ARGUMENT_COUNT() >= 1 )   CALL GET_COMMAND_ARGUMENT( 1, cl_nml )
-   CALL host_read_namelists( TRIM(cl_nml), istat )
-   IF( istat /= 0 )   CALL host_stop( 'cannot read &namhost/&namnemoml from '//TRIM(cl_nml), 3 )
+   CALL host_read_namelists( TRIM(cl_nml), istat, cl_msg )
+   IF( istat /= 0 )   CALL host_stop( 'cannot read '//TRIM(cl_nml)//': '//TRIM(cl_msg), 3 )
    IF( LEN_TRIM(cn_meshmask) > 0 ) THEN                  ! the grid of a real NEMO configuration
       CALL io_dims( TRIM(cn_meshmask), nn_ni0glo, nn_nj0glo, nn_jpk, istat )
       IF( istat /= 0 )   CALL host_stop( 'cannot read the x, y, nav_lev sizes of '//TRIM(cn_meshmask), 3 )
@@ -86,7 +86,7 @@ PROGRAM nemoml_host
 
    ! ---- plugin init (nemogcm, after dom_init) ----
    CALL nemoml_boot( istat )
-   CALL check_status( 'nemoml_boot', istat )
+   CALL agree_boot( istat )
    sgrid = nemoml_grid( jpi, jpj, jpk, nn_ni0glo, nn_nj0glo, nimpp, njmpp, nn_hls,   &
       &                 nis0, nie0, njs0, nje0 )
    IF( nn_fault == 5 ) THEN       ! a mask that does not match the grid
@@ -174,12 +174,25 @@ CONTAINS
       INTEGER, INTENT(in) :: khandle, kmode
       REAL(dp), TARGET, INTENT(inout) :: pin(:,:,:), pout(:,:,:)
       CHARACTER(len=*), INTENT(in) :: cdwhat
+      REAL(dp), ALLOCATABLE, TARGET :: zshort(:,:,:)
+      INTEGER :: imode
+      LOGICAL :: llwrong                   ! faults 8-10: the last rank's global call is wrong
       pout(:,:,:) = rsentinel
+      imode = kmode
+      llwrong = kmode == nemoml_global .AND. irank == isize - 1
       IF( nn_fault == 7 ) THEN        ! a strided section cannot be passed zero-copy
          CALL nemoml_forward( khandle, kmode, [ nemoml_field_of('x', pin(1:jpi:2,:,:), 'T', nemoml_in) ], &
             &                 [ nemoml_field_of('y', pout, 'T', nemoml_out) ], istat )
+      ELSE IF( nn_fault == 8 .AND. llwrong ) THEN   ! one row short: another jpj on one rank
+         ALLOCATE( zshort(jpi,jpj-1,jpk) )   ;   zshort(:,:,:) = pin(:,1:jpj-1,:)
+         CALL nemoml_forward( khandle, kmode, [ nemoml_field_of('x', zshort, 'T', nemoml_in) ],       &
+            &                 [ nemoml_field_of('y', pout, 'T', nemoml_out) ], istat )
+      ELSE IF( nn_fault == 9 .AND. llwrong ) THEN   ! one level on one rank, jpk on the others
+         CALL nemoml_forward( khandle, kmode, [ nemoml_field_of('x', pin(:,:,1:1), 'T', nemoml_in) ], &
+            &                 [ nemoml_field_of('y', pout(:,:,1:1), 'T', nemoml_out) ], istat )
       ELSE
-         CALL nemoml_forward( khandle, kmode, [ nemoml_field_of('x', pin, 'T', nemoml_in) ],          &
+         IF( nn_fault == 10 .AND. llwrong )   imode = nemoml_local   ! local mode on one rank
+         CALL nemoml_forward( khandle, imode, [ nemoml_field_of('x', pin, 'T', nemoml_in) ],          &
             &                 [ nemoml_field_of('y', pout, 'T', nemoml_out) ], istat )
       ENDIF
       CALL check_status( 'nemoml_forward('//cdwhat//')', istat )
@@ -348,6 +361,22 @@ CONTAINS
       CALL mpi_allreduce( ABS(istat), iany, 1, MPI_INTEGER, MPI_MAX, icomm, ierr )
       IF( iany /= 0 )   CALL host_stop( 'cannot read '//cdvar//' from the mesh mask or restart file', 3 )
    END SUBROUTINE check_io
+
+   SUBROUTINE agree_boot( kstat )
+      !! nemoml_boot is local: a rank whose boot failed must not stop alone while the others go
+      !! on into nemoml_init's collectives (its stop would never meet them); one allreduce, then
+      !! the first failed rank says why and every rank stops together
+      INTEGER, INTENT(in) :: kstat
+      INTEGER :: ifirst
+      ifirst = isize
+      IF( kstat /= 0 )   ifirst = irank
+      CALL mpi_allreduce( MPI_IN_PLACE, ifirst, 1, MPI_INTEGER, MPI_MIN, icomm, ierr )
+      IF( ifirst == isize )   RETURN
+      IF( irank == ifirst )   WRITE(*,'(a,i0,a)') 'nemoml_host: nemoml_boot failed on rank ', irank, &
+         &                                        ': '//nemoml_error()
+      FLUSH(6)
+      CALL host_stop( 'nemoml_boot failed', 2 )
+   END SUBROUTINE agree_boot
 
    SUBROUTINE check_status( cdcall, kstat )
       !! every rank gets the same status from nemoml, so every rank stops here together

@@ -24,7 +24,7 @@ PROGRAM nemoml_replay
 
    INTEGER  :: icomm, irank, isize, ierr, istat
    INTEGER  :: kt, ispd, ifreq, iwin, iw, irec, iiau, ik0, niau, insamp, jk, itouched, iall
-   CHARACTER(len=512) :: cl_nml
+   CHARACTER(len=512) :: cl_nml, cl_msg
    ! &namreplay: the replayed run (NEMO's nn_date0, nn_leapy, rn_Dt, nit000, nitend, nn_iaufn)
    CHARACTER(len=512) :: cn_free = 'free.nc', cn_truth = 'truth.nc'
    INTEGER  :: nn_date0 = 1350101, nn_leapy = 30, nn_it000 = 1, nn_itend = 360, nn_iaufn = 1
@@ -49,8 +49,8 @@ PROGRAM nemoml_replay
    CALL mpi_comm_size( icomm, isize, ierr )
    cl_nml = 'namelist_cfg'
    IF( COMMAND_ARGUMENT_COUNT() >= 1 )   CALL GET_COMMAND_ARGUMENT( 1, cl_nml )
-   CALL host_read_namelists( TRIM(cl_nml), istat )
-   IF( istat /= 0 )   CALL replay_stop( 'cannot read &namhost/&namnemoml from '//TRIM(cl_nml), 3 )
+   CALL host_read_namelists( TRIM(cl_nml), istat, cl_msg )
+   IF( istat /= 0 )   CALL replay_stop( 'cannot read '//TRIM(cl_nml)//': '//TRIM(cl_msg), 3 )
    CALL read_replay( TRIM(cl_nml), istat )
    IF( istat /= 0 )   CALL replay_stop( 'cannot read &namreplay from '//TRIM(cl_nml), 3 )
    CALL io_dims( TRIM(cn_meshmask), nn_ni0glo, nn_nj0glo, nn_jpk, istat )
@@ -92,7 +92,11 @@ PROGRAM nemoml_replay
    iwin  = MAX( nn_nemoml_cycle, 1 ) * ispd
    IF( MOD( ifreq, ispd ) /= 0 )   CALL replay_stop( 'the replayed run is daily: nn_nemoml_freq must be whole days', 3 )
 
-   CALL nemoml_boot( istat )   ;   CALL check_status( 'nemoml_boot', istat )
+   CALL nemoml_boot( istat )
+   IF( istat /= 0 )   WRITE(*,'(a,i0,a)') 'nemoml_replay: nemoml_boot failed on rank ', irank, ': '//nemoml_error()
+   ! boot is local: agree its status, or a failed rank stops alone while the others wait in init
+   CALL mpi_allreduce( MPI_IN_PLACE, istat, 1, MPI_INTEGER, MPI_MAX, icomm, ierr )
+   IF( istat /= 0 )   CALL replay_stop( 'nemoml_boot failed', 2 )
    sgrid = nemoml_grid( jpi, jpj, jpk, nn_ni0glo, nn_nj0glo, nimpp, njmpp, nn_hls, nis0, nie0, njs0, nje0 )
    CALL nemoml_init( icomm, sgrid, [ nemoml_field_of('tmask', tmask, 'T', nemoml_in),                    &
       &   nemoml_field_of('umask', umask, 'U', nemoml_in), nemoml_field_of('vmask', vmask, 'V', nemoml_in), &

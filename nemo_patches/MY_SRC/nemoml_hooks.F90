@@ -47,12 +47,13 @@ CONTAINS
       !!----------------------------------------------------------------------
       INTEGER, INTENT(in) ::   Kbb, Kmm, Kaa   ! time level indices (unused: the grid is static)
       INTEGER ::   ios, istat
+      CHARACTER(len=512) ::   clmsg
       !!----------------------------------------------------------------------
       ! the block is optional in namelist_ref (defaults in nemoml_nam); a misspelled variable stops
-      CALL nemoml_nam_read( numnam_ref, ios )
-      IF( ios > 0 )   CALL ctl_nam ( ios , 'namnemoml in reference namelist' )
-      CALL nemoml_nam_read( numnam_cfg, ios )
-      IF( ios > 0 )   CALL ctl_nam ( ios , 'namnemoml in configuration namelist' )
+      CALL nemoml_nam_read( numnam_ref, ios, clmsg )   ! clmsg names the bad key
+      IF( ios > 0 )   CALL ctl_nam ( ios , 'namnemoml in reference namelist: '//TRIM(clmsg) )
+      CALL nemoml_nam_read( numnam_cfg, ios, clmsg )
+      IF( ios > 0 )   CALL ctl_nam ( ios , 'namnemoml in configuration namelist: '//TRIM(clmsg) )
       IF(lwm)   CALL nemoml_nam_write( numond )
       ! NEMO's equation of state, as eos_init reads it: a generator trained with another EOS is
       ! refused at init (its T and S would not be the quantities this run's EOS takes)

@@ -74,6 +74,21 @@ def test_bad_input_stops_every_rank(hostdir, fault, fragments):
     _fails(run_host(2, hostdir, host={"nn_fault": fault}, timeout=180), *fragments)
 
 
+@pytest.mark.parametrize("ranks", [2, 4])
+@pytest.mark.parametrize("fault, fragments", [
+    (8, ["rank {last}: ValueError: input x: shape (", "does not end in this rank's (jpi, jpj)"]),
+    (9, ["the ranks' arguments differ", "input 1: x(jpi,jpj,1) float64 on rank {last}",
+         "x(jpi,jpj,31) float64 on rank 0"]),
+    (10, ["the ranks' arguments differ", "mode: LOCAL on rank {last}, GLOBAL on rank 0"]),
+], ids=["jpj", "levels", "mode"])
+def test_global_forward_agrees_arguments(hostdir, ranks, fault, fragments):
+    """The last rank passes another jpj, one level, or local mode to a global forward: every
+    rank stops with a message naming the difference, none waits in the gather."""
+    r = run_host(ranks, hostdir, host={"nn_fault": fault}, timeout=60)
+    _fails(r, "nemoml_forward(roundtrip) failed",
+           *(f.format(last=ranks - 1) for f in fragments))
+
+
 @pytest.mark.parametrize("fault, selftest, fragments", [
     ("alloc_gather", True, ["nemoml_init failed", "rank 0: MemoryError", "for the gather"]),
     ("alloc_scatter", True, ["nemoml_forward(roundtrip) failed", "rank 0: MemoryError"]),
@@ -83,6 +98,20 @@ def test_root_allocation_failure_stops_every_rank(hostdir, fault, selftest, frag
     """The root cannot allocate a gather or scatter buffer: every rank stops, none waits."""
     r = run_host(2, hostdir, host={"ln_selftest": selftest}, env={FAULT_ENV: fault}, timeout=120)
     _fails(r, *fragments)
+
+
+@pytest.mark.parametrize("ranks, kind, fragment", [
+    (2, "empty", "rank 0: MemoryError"),
+    (4, "empty", "rank 0: MemoryError"),
+    (2, "interrupt", "rank 0: KeyboardInterrupt"),
+    (4, "exit", "rank 0: SystemExit: 3"),
+    (2, "unprintable", "rank 0: _Unprintable"),
+])
+def test_any_exception_on_one_rank_stops_every_rank(hostdir, ranks, kind, fragment):
+    """An exception without a message, a BaseException, or one whose message cannot be read,
+    raised on the root only: every rank gets the same status and a message, nobody waits."""
+    r = run_host(ranks, hostdir, env={FAULT_ENV: f"alloc_gather:{kind}"}, timeout=60)
+    _fails(r, "nemoml_init failed", fragment)
 
 
 def test_missing_model(hostdir):
@@ -105,6 +134,33 @@ def test_bad_namelist_value(hostdir):
            "nn_nemoml_threads must be an integer >= 1")
 
 
+@pytest.mark.parametrize("ranks", [2, 4])
+@pytest.mark.parametrize("key, value, fragment", [
+    ("nn_nemoml_thread", 1, "&namnemoml: unknown key nn_nemoml_thread (= 1)"),
+    ("nn_nemoml_threads", "two", "&namnemoml: nn_nemoml_threads = 'two' is not an integer"),
+    ("ln_nemoml_asm", 1, "&namnemoml: ln_nemoml_asm = 1 is not .true. or .false."),
+], ids=["unknown", "integer", "logical"])
+def test_namelist_error_names_the_key(hostdir, ranks, key, value, fragment):
+    """A misspelled or wrongly typed &namnemoml key stops every rank before the plugin
+    starts, with a message naming it (not only 'cannot read &namnemoml')."""
+    settings = {**default_settings(hostdir / "models"), key: value}
+    r = run_host(ranks, hostdir, settings=settings, timeout=60)
+    assert r.returncode == 3, r.output
+    assert fragment in r.error(), r.output
+
+
+@pytest.mark.parametrize("ranks", [2, 4])
+@pytest.mark.parametrize("key", ["cn_nemoml_rstout", "cn_nemoml_incout"])
+def test_unwritable_output_stops_at_init(hostdir, ranks, key):
+    """An output file that cannot be written is reported by nemoml_init, naming the path,
+    not after the sampling or the analysis it would record."""
+    bad = hostdir / "no_such_dir" / "out.nc"
+    settings = {**default_settings(hostdir / "models"), key: str(bad)}
+    r = run_host(ranks, hostdir, host={"ln_selftest": False}, settings=settings, timeout=60)
+    _fails(r, "nemoml_init failed", f"rank 0: ValueError: {key} = '{bad}'")
+    assert "STATE istate_tn" not in r.output  # stopped before the first hook
+
+
 def test_unknown_handler(hostdir):
     settings = {**default_settings(hostdir / "models"), "cn_nemoml_istate": "oracle:x"}
     _fails(run_host(2, hostdir, host={"ln_selftest": False}, settings=settings),
@@ -119,6 +175,21 @@ def test_broken_python_environment_fails_boot(hostdir):
     r = run_host(2, hostdir, env={"PYTHONPATH": str(shadow.parent)})
     _fails(r, "nemoml_boot failed", "failed to import")
     assert "broken install" in r.output  # the traceback reaches stderr
+
+
+@pytest.mark.parametrize("ranks", [2, 4])
+def test_boot_failing_on_one_rank_stops_every_rank(hostdir, ranks):
+    """The last rank cannot import nemoml; the others boot and must not go on into
+    nemoml_init's collectives while it stops."""
+    site = hostdir / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(
+        "import os, sys\n"
+        f"if os.environ.get('OMPI_COMM_WORLD_RANK') == '{ranks - 1}':\n"
+        "    sys.modules['nemoml'] = None  # import nemoml fails on this rank only\n")
+    r = run_host(ranks, hostdir, env={"PYTHONPATH": str(site)}, timeout=60)
+    _fails(r, f"nemoml_boot failed on rank {ranks - 1}: ", "failed to import",
+           "stop: nemoml_boot failed")
 
 
 def test_no_hang_when_one_rank_fails(hostdir):

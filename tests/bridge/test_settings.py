@@ -49,3 +49,23 @@ def test_models_list():
 def test_bad_settings(text, message):
     with pytest.raises(ValueError, match=message):
         Settings.from_text(text)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("nn_nemoml_thread = 1", r"'nn_nemoml_thread' = 1 \(did you mean 'nn_nemoml_threads'\?\)"),
+    ("nn_nemoml_threads = 'two'", r"got 'two' \(a quoted string\)"),
+    ("ln_nemoml_c1 = 1.5", r"ln_nemoml_c1 must be .true./.false., got 1.5 \(a real\)"),
+])
+def test_bad_key_named_with_its_value(text, message):
+    with pytest.raises(ValueError, match=message):
+        Settings.from_text(text)
+
+
+@pytest.mark.parametrize("key", ["cn_nemoml_rstout", "cn_nemoml_incout"])
+def test_unwritable_outputs_named(tmp_path, key):
+    for bad in (tmp_path / "no" / "such" / "dir" / "out.nc", tmp_path):
+        with pytest.raises(ValueError, match=f"{key} = '{bad}'"):
+            Settings(**{key: str(bad)}).check_outputs()
+    good = tmp_path / "out.nc"
+    Settings(**{key: str(good)}).check_outputs()
+    assert list(tmp_path.iterdir()) == []  # the probe leaves nothing behind

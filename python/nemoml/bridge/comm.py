@@ -8,6 +8,8 @@ same nonzero status and nobody is left waiting in a collective.
 from __future__ import annotations
 
 import traceback
+import zlib
+from itertools import zip_longest
 
 import numpy as np
 
@@ -30,13 +32,33 @@ class HookError(RuntimeError):
 
 
 def describe(exc: BaseException) -> str:
-    """One line for the host's log: exception type, message and the innermost frame."""
-    tb = traceback.extract_tb(exc.__traceback__)
-    where = f" [{tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}]" if tb else ""
-    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    """One line for the host's log: exception type, message and the innermost frame.
+
+    Never raises: it runs inside the failure agreement, where an error of its own would escape
+    on one rank and leave the others waiting in a collective.
+    """
+    try:
+        return f"{type(exc).__name__}{_message(exc)}{_where(exc)}"
+    except BaseException as err:  # noqa: BLE001 - a last resort that cannot fail
+        return f"{type(exc).__name__} (its description failed: {type(err).__name__})"
+
+
+def _message(exc: BaseException) -> str:
+    """``": text"``, or "" for an empty message (``MemoryError()``, ``EOFError('')``)."""
+    try:
+        text = str(exc)
+    except BaseException as err:  # noqa: BLE001 - a broken __str__ must not hide the failure
+        return f" (its message cannot be read: {type(err).__name__})"
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        return ""
     # TorchScript errors put a banner first and the model's own exception last
-    text = lines[0] if len(lines) < 2 else f"{lines[0]} ... {lines[-1]}"
-    return f"{type(exc).__name__}: {text}{where}"
+    return f": {lines[0]}" if len(lines) < 2 else f": {lines[0]} ... {lines[-1]}"
+
+
+def _where(exc: BaseException) -> str:
+    tb = traceback.extract_tb(exc.__traceback__)
+    return f" [{tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}]" if tb else ""
 
 
 class Agreement:
@@ -46,8 +68,8 @@ class Agreement:
         self.comm = comm
         self.what = what
         self.error: str | None = None
-        self._flag = np.zeros(1, dtype=np.int32)
-        self._any = np.zeros(1, dtype=np.int32)
+        self._flag = np.zeros(3, dtype=np.int64)  # failed, crc of ``same``, -crc
+        self._any = np.zeros(3, dtype=np.int64)
 
     def run(self, fn, *args):
         """Call ``fn`` unless a step already failed on this rank; remember its failure."""
@@ -55,24 +77,55 @@ class Agreement:
             return None
         try:
             return fn(*args)
-        except Exception as exc:  # noqa: BLE001 - everything must reach the host as a status
+        except BaseException as exc:  # noqa: BLE001 - everything must reach the host as a status
+            # KeyboardInterrupt/SystemExit too: raised on one rank, they would leave the others
+            # waiting in the next collective
             self.error = describe(exc)
             return None
 
-    def check(self) -> None:
-        """Collective: if any rank failed, raise on all with the failing ranks' messages."""
+    def check(self, same=None, explain=None) -> None:
+        """Collective: if any rank failed, raise on all with the failing ranks' messages.
+
+        ``same``: a value every rank must pass equal (a call's mode, its fields' levels); if
+        they differ, raise on all naming the first difference of ``explain(same)``, a list of
+        ``(label, value)`` pairs (default: ``same`` is that list). Both travel in one
+        Allreduce, so agreeing on the arguments costs no extra collective.
+        """
         if self.comm is None or self.comm.Get_size() == 1:
             if self.error is not None:
                 raise HookError(f"{self.what}: {self.error}")
             return
         from mpi4py import MPI
 
-        self._flag[0] = self.error is not None
+        try:
+            crc = zlib.crc32(repr(same).encode())  # the same on every rank for equal values
+        except BaseException as exc:  # noqa: BLE001 - must not escape before the collective
+            self.error = self.error or describe(exc)
+            crc = 0
+        self._flag[:] = (self.error is not None, crc, -crc)
         self.comm.Allreduce(self._flag, self._any, op=MPI.MAX)
-        if not self._any[0]:
-            return
+        differ = self._any[1] != -self._any[2]  # max(crc) != min(crc)
+        if self._any[0]:
+            self._raise_errors()
+        if differ:
+            pairs = [explain(v) if explain else v for v in self.comm.allgather(same)]
+            raise HookError(f"{self.what}: {first_difference(pairs)}")
+
+    def _raise_errors(self) -> None:
         errors = self.comm.allgather(self.error)
         bad = [(r, e) for r, e in enumerate(errors) if e is not None]
         first = bad[0]
         more = f" (and {len(bad) - 1} other rank(s))" if len(bad) > 1 else ""
         raise HookError(f"{self.what}: rank {first[0]}: {first[1]}{more}")
+
+
+def first_difference(signatures: list) -> str:
+    """The first ``(label, value)`` in which a rank's arguments differ from rank 0's."""
+    ref = signatures[0] or []
+    for rank, sig in enumerate(signatures[1:], 1):
+        sig = sig or []
+        for (label, mine), (other, theirs) in zip_longest(ref, sig, fillvalue=("", "nothing")):
+            if mine != theirs:
+                return (f"the ranks' arguments differ: {label or other}: {theirs} on rank "
+                        f"{rank}, {mine} on rank 0")
+    return "the ranks' arguments differ"

@@ -11,17 +11,20 @@ import logging
 import sys
 import warnings
 
+import numpy as np
+
 from nemoml.base import device
 from nemoml.bridge import forward
 from nemoml.bridge.comm import Agreement, HookError, describe, host_comm
 from nemoml.bridge.cycle import run_cycle
-from nemoml.bridge.exchange import allocate
+from nemoml.bridge.exchange import ROOT, allocate
 from nemoml.bridge.fields import ViewCache, view_all
 from nemoml.bridge.hooks import HOOK_NAMES, prepare_handlers, run_hook
 from nemoml.bridge.session import GRID_KEYS, Session, check_tiling, subdomain_from_grid
 from nemoml.bridge.settings import Settings
 
 LOCAL, GLOBAL = 0, 1
+MODE_NAMES = {LOCAL: "LOCAL", GLOBAL: "GLOBAL"}
 log = logging.getLogger("nemoml.bridge")
 
 
@@ -36,8 +39,13 @@ S = _State()
 
 
 def _fail(exc: BaseException) -> int:
-    msg = str(exc) if isinstance(exc, HookError) else describe(exc)
-    S.lib.nemoml_set_error(msg.encode(errors="replace")[:1023])
+    """Store the message of a failed call for nemoml_last_error; never raises (nothing may
+    escape into C), so a broken message still gives the status 1."""
+    msg = str(exc) if isinstance(exc, HookError) else describe(exc)  # neither raises
+    try:
+        S.lib.nemoml_set_error(msg.encode(errors="replace")[:1023])
+    except BaseException:  # noqa: BLE001, S110 - the status alone must still reach the host
+        pass
     return 1
 
 
@@ -72,6 +80,8 @@ def init(fcomm, grid, nfields, descs, settings_text) -> int:
     ag = Agreement(comm, "nemoml_init")
     g = {k: int(getattr(grid, k)) for k in GRID_KEYS}
     settings = ag.run(Settings.from_text, S.ffi.string(settings_text).decode())
+    if comm.Get_rank() == ROOT:  # the root writes them; checked before any costly work
+        ag.run(Settings.check_outputs, settings)
     me = ag.run(subdomain_from_grid, g, comm.Get_rank())
     fields = ag.run(view_all, S.ffi, descs, nfields)
     ag.check()
@@ -118,15 +128,16 @@ def forward_call(handle, mode, nin, inputs, nout, outputs) -> int:
     model = ag.run(s.registry.by_handle, handle)
     ins = ag.run(S.views.get, inputs, nin)
     outs = ag.run(S.views.get, outputs, nout)
+    # every rank must call in the same mode with the same fields, or a rank would wait for
+    # ever in a gather the others never enter: agreed in the check before any collective
+    same = ag.run(call_signature, mode, ins, outs, s.shape3d[1:])
     if mode == LOCAL:
         if ag.error is None:
             ag.run(forward.run_tensors, model, [f.tensor for f in ins.values()],
                    [f.tensor for f in outs.values()])
-        ag.check()
+        ag.check(same, explain_signature)
         return 0
-    if mode != GLOBAL:
-        ag.run(_bad_mode, mode)
-    ag.check()
+    ag.check(same, explain_signature)
     full_in = [s.exchange.gather(f.array, ag=ag) for f in ins.values()]
     full_out = None
     if s.exchange.is_root:
@@ -138,13 +149,51 @@ def forward_call(handle, mode, nin, inputs, nout, outputs) -> int:
     return 0
 
 
+def call_signature(mode: int, ins: dict, outs: dict, grid2d: tuple[int, int]) -> tuple:
+    """What every rank must pass alike to nemoml_forward: the mode, the fields' names, dtypes
+    and (global mode) levels. Global fields must also end in this rank's (jpj, jpi); local
+    fields are the model's business (ranks' subdomains differ). Compact, as it is agreed at
+    every call; :func:`explain_signature` spells it out when ranks differ."""
+    if mode not in MODE_NAMES:
+        raise ValueError(f"forward mode {mode} is not NEMOML_LOCAL (0) or NEMOML_GLOBAL (1)")
+    if mode == GLOBAL:
+        for kind, fields in (("input", ins), ("output", outs)):
+            for f in fields.values():
+                _check_grid2d(kind, f, grid2d)
+    return mode, _fields_signature(mode, ins), _fields_signature(mode, outs)
+
+
+def _fields_signature(mode: int, fields: dict) -> tuple:
+    return tuple((f.name, f.array.shape[:-2] if mode == GLOBAL else f.array.ndim,
+                  f.array.dtype.char) for f in fields.values())
+
+
+def explain_signature(sig: tuple | None) -> list[tuple[str, object]]:
+    """A :func:`call_signature` as ``(label, value)`` pairs for the message, Fortran order."""
+    if sig is None:  # this rank failed before: its error is reported instead
+        return []
+    mode, ins, outs = sig
+    pairs: list[tuple[str, object]] = [("mode", MODE_NAMES[mode])]
+    for kind, fields in (("input", ins), ("output", outs)):
+        pairs.append((f"number of {kind}s", len(fields)))
+        for k, (name, dims, char) in enumerate(fields, 1):
+            shape = (",".join(["jpi", "jpj", *map(str, dims[::-1])]) if mode == GLOBAL
+                     else f"{dims}-D")
+            pairs.append((f"{kind} {k}", f"{name}({shape}) {np.dtype(char)}"))
+    return pairs
+
+
+def _check_grid2d(kind: str, f, grid2d: tuple[int, int]) -> None:
+    """A global-mode field is (…, jpj, jpi) of this rank: its inner domain is gathered."""
+    if f.array.shape[-2:] != grid2d:
+        raise ValueError(f"{kind} {f.name}: shape {f.array.shape[::-1]} (Fortran order) does not "
+                         f"end in this rank's (jpi, jpj) = {grid2d[::-1]}: a global forward "
+                         "gathers (jpi, jpj[, levels]) fields")
+
+
 def _allocate_outputs(s: Session, outs: dict) -> list:
     return [allocate((*f.array.shape[:-2], *s.exchange.shape2d), f.array.dtype, "outputs")
             for f in outs.values()]
-
-
-def _bad_mode(mode: int) -> None:
-    raise ValueError(f"forward mode {mode} is not NEMOML_LOCAL (0) or NEMOML_GLOBAL (1)")
 
 
 def hook(which, kt, nfields, descs) -> int:

@@ -25,11 +25,34 @@ CHUNKS = 8  # a field's levels travel in up to this many messages
 FAULT_ENV = "NEMOML_TEST_FAULT"  # tests only: "alloc_gather" / "alloc_scatter" fail the root's
 
 
+class _Unprintable(Exception):
+    """Test fault: an exception whose message itself raises when read."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("this message cannot be read")
+
+
+def _fault(kind: str, nbytes: int, what: str) -> BaseException:
+    """The test fault's exception: ``alloc_<what>`` fails as memory would; ``:empty`` with a
+    bare ``MemoryError()``, ``:interrupt`` / ``:exit`` with BaseExceptions, ``:unprintable``
+    with an exception whose message cannot be read (the failure agreement must survive all)."""
+    if kind == "empty":
+        return MemoryError()
+    if kind == "interrupt":
+        return KeyboardInterrupt()
+    if kind == "exit":
+        return SystemExit(3)
+    if kind == "unprintable":
+        return _Unprintable()
+    return MemoryError(f"cannot allocate {nbytes} bytes for the {what} ({FAULT_ENV})")
+
+
 def allocate(shape: tuple[int, ...], dtype, what: str, zero: bool = False) -> np.ndarray:
-    """``np.empty``/``np.zeros``; the test fault ``alloc_<what>`` makes it fail as memory would."""
-    if os.environ.get(FAULT_ENV) == f"alloc_{what}":
+    """``np.empty``/``np.zeros``; the test fault ``alloc_<what>[:kind]`` makes it fail."""
+    fault, _, kind = os.environ.get(FAULT_ENV, "").partition(":")
+    if fault == f"alloc_{what}":
         nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
-        raise MemoryError(f"cannot allocate {nbytes} bytes for the {what} ({FAULT_ENV})")
+        raise _fault(kind, nbytes, what)
     return np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
 
 
@@ -56,6 +79,13 @@ class Exchange:
     def _agreement(self, ag: Agreement | None, what: str) -> Agreement:
         return ag if ag is not None else Agreement(None if self.serial else self.comm, what)
 
+    def _check_local(self, local: np.ndarray) -> None:
+        """This rank's array must be (…, jpj, jpi) of its subdomain, or the windows cut from it
+        would be short (a failure on this rank alone, inside the collective)."""
+        if local.shape[-2:] != (self.me.jpj, self.me.jpi):
+            raise ValueError(f"shape {local.shape[::-1]} (Fortran order) does not end in this "
+                             f"rank's (jpi, jpj) = ({self.me.jpi}, {self.me.jpj})")
+
     def gather(self, local: np.ndarray, dtype=None, ag: Agreement | None = None
                ) -> np.ndarray | None:
         """Collective: (…, jpj, jpi) on every rank -> (…, Nj0glo, Ni0glo) on the root, else None.
@@ -69,6 +99,7 @@ class Exchange:
         nlev = int(np.prod(lead, dtype=np.int64))
         step = _levels_per_chunk(nlev)
         out = recv = send = None
+        ag.run(self._check_local, local)
         if self.is_root:
             out = ag.run(allocate, (*lead, *self.shape2d), dtype, "gather", True)
         if not self.serial:
@@ -77,7 +108,7 @@ class Exchange:
             if self.is_root:
                 total = step * sum(s.ni_0 * s.nj_0 for s in self.subs)
                 recv = ag.run(allocate, (total,), local.dtype, "buffer")
-        ag.check()
+        ag.check([("levels of the gathered field", lead)])  # the messages' sizes
         src = _flat(local, nlev)
         dst = _flat(out, nlev) if self.is_root else None
         for k0 in range(0, nlev, step):
@@ -115,13 +146,14 @@ class Exchange:
         windows = [s.window(ni0, nj0) for s in self.subs]
         sizes = [(g[0].stop - g[0].start) * (g[1].stop - g[1].start) for _, g in windows]
         send = recv = None
+        ag.run(self._check_local, local)
         if self.is_root:
             ag.run(_check_full, full, (*lead, *self.shape2d))
         if not self.serial:
             if self.is_root:
                 send = ag.run(allocate, (step * sum(sizes),), local.dtype, "scatter")
             recv = ag.run(allocate, (step * sizes[self.rank],), local.dtype, "receive")
-        ag.check()
+        ag.check([("levels of the scattered field", lead)])
         loc, glo = windows[self.rank]
         dst = _flat(local, nlev)
         src = _flat(full, nlev) if self.is_root else None

@@ -6,7 +6,9 @@ error, as a misspelled variable is in NEMO's namelists.
 
 from __future__ import annotations
 
+import difflib
 import os
+import tempfile
 from dataclasses import dataclass, fields
 
 Value = bool | int | float | str
@@ -53,6 +55,34 @@ CHOICES = {
     "cn_nemoml_device": ("cpu", "cuda", "auto"),
     "cn_nemoml_cycle_method": ("enoi", "4dvarnet"),
 }
+
+
+KIND_NAMES = {bool: ".true./.false.", int: "an integer", str: "a quoted string", float: "a real"}
+
+
+def _suggest(key: str, names: list[str]) -> str:
+    close = difflib.get_close_matches(key, names, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _check_writable(name: str, path: str) -> None:
+    """Raise naming the setting and the path unless a file can be written there (a probe file
+    is created and removed: permissions alone do not tell, e.g. for root or read-only mounts)."""
+    where = f"{name} = {path!r}"
+    parent = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise ValueError(f"{where} is a directory, not a file to write")
+    if not os.path.isdir(parent):
+        raise ValueError(f"{where}: its directory {parent} does not exist")
+    try:
+        if os.path.exists(path):
+            with open(path, "ab"):  # appending nothing: the file is left as it is
+                pass
+        else:
+            with tempfile.NamedTemporaryFile(dir=parent, prefix=".nemoml_probe_"):
+                pass
+    except OSError as err:
+        raise ValueError(f"{where} cannot be written: {err.strerror or err}") from None
 
 
 @dataclass
@@ -103,14 +133,22 @@ class Settings:
     @classmethod
     def from_text(cls, text: str) -> Settings:
         values = parse_settings(text)
-        names = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - names)
+        names = [f.name for f in fields(cls)]
+        unknown = sorted(set(values) - set(names))
         if unknown:
-            raise ValueError(f"unknown nemoml setting(s) {', '.join(map(repr, unknown))} "
-                             f"(known: {', '.join(sorted(names))})")
+            raise ValueError("unknown nemoml setting(s) " + ", ".join(
+                f"{key!r} = {values[key]!r}{_suggest(key, names)}" for key in unknown))
         s = cls(**values)
         s.validate()
         return s
+
+    def check_outputs(self) -> None:
+        """The files the handlers will write can be written: checked at init, on the rank that
+        writes them, rather than found out after the sampling or analysis they record."""
+        for name in ("cn_nemoml_rstout", "cn_nemoml_incout"):
+            path = getattr(self, name)
+            if path:
+                _check_writable(name, os.path.expanduser(path))
 
     def validate(self) -> None:
         for f in fields(self):
@@ -120,9 +158,8 @@ class Settings:
                 value = float(value)
                 setattr(self, f.name, value)
             if type(value) is not kind:
-                what = {bool: ".true./.false.", int: "an integer", str: "a quoted string",
-                        float: "a real"}[kind]
-                raise ValueError(f"{f.name} must be {what}, got {value!r}")
+                raise ValueError(f"{f.name} must be {KIND_NAMES[kind]}, got {value!r} "
+                                 f"({KIND_NAMES.get(type(value), type(value).__name__)})")
         for name in ("nn_nemoml_threads", "nn_nemoml_steps"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {getattr(self, name)}")
