@@ -8,6 +8,8 @@ import importlib
 import json
 import sys
 
+__all__ = ["build_parser", "main"]
+
 # modules of this package with ``register(subparsers)``, one per room; each keeps heavy imports
 # inside its handlers
 ROOMS = ("bridge", "eos", "io", "generate", "assimilate", "evaluate", "demo")
@@ -62,6 +64,3 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
 
-
-if __name__ == "__main__":
-    sys.exit(main())
