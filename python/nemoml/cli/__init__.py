@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import sys
 
 __all__ = ["build_parser", "main"]
 
