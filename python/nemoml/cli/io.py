@@ -1,4 +1,5 @@
-"""``nemoml io ...``: build databases, split/join per-rank files, check increment files."""
+"""``nemoml io ...``: build databases, collect daily restarts, split/join per-rank files, check
+increment files."""
 
 from __future__ import annotations
 
@@ -28,6 +29,15 @@ def register(subparsers) -> None:
     p.add_argument("--out", required=True)
     p.set_defaults(func=_join)
 
+    p = sub.add_parser("collect", help="append a run's daily restarts to one daily-state file, "
+                       "deleting each restart once its record is on disk")
+    p.add_argument("run_dir", help="the run directory (<exp>_<kt>_restart[_NNNN].nc)")
+    p.add_argument("--mesh", required=True, help="mesh_mask.nc of the run")
+    p.add_argument("--out", required=True, help="daily file to create or append to")
+    p.add_argument("--every", type=float, default=1.0, help="days between restarts")
+    p.add_argument("--keep", action="store_true", help="keep the restarts")
+    p.set_defaults(func=_collect)
+
     p = sub.add_parser("check-increments", help="check a file as NEMO's asm_inc_init reads it")
     p.add_argument("path")
     p.add_argument("--mesh", help="mesh_mask.nc: also check the global sizes")
@@ -41,6 +51,17 @@ def _build_db(args: argparse.Namespace) -> int:
     out = build_database(args.sources, args.out, Grid.from_mesh_mask(args.mesh), args.variables)
     db = load_database(out)
     print(f"{out}: {len(db.times)} states, fields {sorted(db.arrays)}")
+    return 0
+
+
+def _collect(args: argparse.Namespace) -> int:
+    from nemoml.grid import Grid
+    from nemoml.io.collect import collect
+
+    done = collect(args.run_dir, Grid.from_mesh_mask(args.mesh), args.out, every=args.every,
+                   keep=args.keep, progress=lambda kt, path: print(f"kt {kt}: {path.name}"))
+    print(f"{done.path}: {done.records} states ({done.added} added, {done.deleted} restart "
+          "sets deleted)")
     return 0
 
 
