@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 
 from nemoml.base.files import atomic_write
+from nemoml.base.serialised import load_exported, load_torchscript
 from nemoml.eos.density import Density
 from nemoml.generate.generator import Generator
 from nemoml.generate.schedule import Schedule
@@ -119,10 +120,7 @@ def load_generator(path, prefer: str = "torchscript", device: str = "cpu") -> Ge
     model_file = meta_path.parent / files[kind]
     if not model_file.is_file():
         raise FileNotFoundError(f"{meta_path}: denoiser file {model_file} is missing")
-    if kind == "pt2":
-        net = torch.export.load(str(model_file)).module().to(device)
-    else:
-        net = torch.jit.load(str(model_file), map_location=device).eval()
+    net = (load_exported if kind == "pt2" else load_torchscript)(model_file, device)
     grid = GridInfo.from_json(meta["grid"])
     layout = Layout.from_json(meta["layout"], grid)
     sched = meta["schedule"]

@@ -146,9 +146,13 @@ def is_state_solver(path: str | Path) -> bool:
     """Whether ``path`` holds a 3D solver (else the QG SSH solver of ``inline``)."""
     path = Path(path)
     if path.suffix == ".pt":
-        try:
-            ckpt = torch.load(path, map_location="cpu", weights_only=False)
-        except Exception:
-            return False
+        from nemoml.base.serialised import UnsafeFileError, load_checkpoint
+
+        try:  # weights-only: a checkpoint that would run code is refused here, not sniffed
+            ckpt = load_checkpoint(path, what="4DVarNet checkpoint")
+        except UnsafeFileError:
+            raise
+        except (ValueError, OSError):
+            return False  # the QG loader reports what is wrong with it
         return isinstance(ckpt, dict) and ckpt.get("format") == FORMAT
     return solver_format(path) == FORMAT

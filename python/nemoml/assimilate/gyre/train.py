@@ -35,6 +35,8 @@ from nemoml.assimilate.obs import simulators as simobs
 from nemoml.assimilate.obs.obsfile import ObsSet, bin_obs
 from nemoml.assimilate.obs.ocean_grid import OceanGrid
 from nemoml.base.distributed import Ranks
+from nemoml.base.serialised import load_checkpoint as read_checkpoint
+from nemoml.base.serialised import plain
 from nemoml.grid.gridinfo import GridInfo
 from nemoml.grid.layout import Layout
 from nemoml.grid.padding import Boundaries
@@ -265,11 +267,12 @@ def pretrain_prior(model: StateNet, sampler: Sampler, steps: int, lr: float,
 def save_checkpoint(path: Path, model, opt, cfg: Train3DConfig, exp: Experiment, meta: dict
                     ) -> None:
     tmp = path.with_suffix(".tmp")
-    torch.save({"format": FORMAT, "config": cfg.to_dict(), "state": model.state_dict(),
-                "optimizer": opt.state_dict() if opt is not None else None,
-                "layout": exp.layout.to_json(), "grid": exp.info.to_json(),
-                "bounds": asdict(exp.bounds),
-                "err_scale": exp.err_scale, **meta}, tmp)
+    # plain values only: the checkpoint must read back weights-only (base.serialised)
+    torch.save(plain({"format": FORMAT, "config": cfg.to_dict(), "state": model.state_dict(),
+                      "optimizer": opt.state_dict() if opt is not None else None,
+                      "layout": exp.layout.to_json(), "grid": exp.info.to_json(),
+                      "bounds": asdict(exp.bounds),
+                      "err_scale": exp.err_scale, **meta}), tmp)
     os.replace(tmp, path)
 
 
@@ -277,7 +280,7 @@ def load_checkpoint(path: str | Path) -> tuple[StateNet, dict]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"3D 4DVarNet checkpoint not found: {path}")
-    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    ckpt = read_checkpoint(path, what="3D 4DVarNet checkpoint")
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise ValueError(f"{path}: not a nemoml 3D 4DVarNet checkpoint ({FORMAT})")
     layout = Layout.from_json(ckpt["layout"], GridInfo.from_json(ckpt["grid"]))
@@ -329,7 +332,7 @@ def train(cfg: Train3DConfig, out_dir: Path, resume: bool = False, device: str =
             print(f"step 0 (first step alone): validation T error ratio {best:.3f}")
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     if resuming:
-        ckpt = torch.load(last, map_location=device, weights_only=False)
+        ckpt = read_checkpoint(last, device, "3D 4DVarNet checkpoint (resume)")
         model.load_state_dict(ckpt["state"])
         opt.load_state_dict(ckpt["optimizer"])
         step, best, history = ckpt["step"], ckpt["best"], ckpt["history"]
