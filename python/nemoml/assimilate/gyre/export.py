@@ -43,7 +43,9 @@ def export_state_solver(model, ckpt: dict, out_dir: str | Path) -> dict:
             "inputs": ["background", "obs", "weight"],
             "torchscript": "solver.ts", "velocity_increments": "none (zero)",
             "val_ratio_T": ckpt.get("val_ratio_T"), "train_steps": ckpt.get("step"),
-            "train_minutes": ckpt.get("minutes")}
+            "train_minutes": ckpt.get("minutes"),
+            # per channel: the training backgrounds' error spread (observations' QC)
+            "background_error_std": ckpt.get("background_error_std")}
     try:
         batch = torch.export.Dim("batch", min=1, max=64)
         program = torch.export.export(model, example, dynamic_shapes={

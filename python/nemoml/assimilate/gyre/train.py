@@ -114,6 +114,24 @@ class Experiment:
         return fit_subspace(states, self.encoded_patterns("train") * np.sqrt(amp2), rank,
                             cfg.solver.n_days, cfg.solver.obs_floor)
 
+    def background_error_std(self, amplitude: tuple[float, float]) -> list[float]:
+        """Per channel (the layout's), the RMS error of the training backgrounds: amplitude
+        times a training drift pattern, over the patterns and the level's ocean points, with
+        ``E[a^2]`` of the uniform amplitude. The export carries it: the spread of background
+        errors the solver was trained on, which the observations' background check uses
+        (:mod:`qc`)."""
+        lo, hi = amplitude
+        amp2 = (lo * lo + lo * hi + hi * hi) / 3.0
+        pats, tmask, out = self.patterns["train"], self.grid.tmask, []
+        for var in self.layout.variables:
+            a = np.asarray(getattr(pats, var), np.float64)
+            if var == "SSH":
+                out.append(float(np.sqrt(amp2 * np.mean(a[:, tmask[0]] ** 2))))
+                continue
+            out += [float(np.sqrt(amp2 * np.mean(a[:, k][:, tmask[k]] ** 2)))
+                    if tmask[k].any() else 0.0 for k in self.layout.levels]
+        return out
+
     def loss_weights(self) -> torch.Tensor:
         """(per_day, H, W): std^2 x volume (area for SSH) fraction / error scale^2."""
         lay = self.layout
@@ -272,7 +290,9 @@ def save_checkpoint(path: Path, model, opt, cfg: Train3DConfig, exp: Experiment,
                       "optimizer": opt.state_dict() if opt is not None else None,
                       "layout": exp.layout.to_json(), "grid": exp.info.to_json(),
                       "bounds": asdict(exp.bounds),
-                      "err_scale": exp.err_scale, **meta}), tmp)
+                      "err_scale": exp.err_scale,
+                      "background_error_std": exp.background_error_std(cfg.amplitude),
+                      **meta}), tmp)
     os.replace(tmp, path)
 
 
