@@ -42,7 +42,7 @@ def load_model(name: str, path: str | Path, device: str = "cpu") -> LoadedModel:
     try:
         module, kind = load_module(path, device)
     except UnsafeFileError as exc:  # its message says what was found and how to convert
-        raise UnsafeFileError(f"model {name!r}: {exc}") from exc
+        raise UnsafeFileError(f"model {name!r}: cannot load {path}: {exc}") from exc
     except Exception as exc:  # torch raises many types for a corrupt or foreign file
         raise ValueError(f"model {name!r}: cannot load {path} ({type(exc).__name__}: "
                          f"{str(exc).splitlines()[0] if str(exc) else 'no message'}); is it a "

@@ -105,6 +105,20 @@ class StateSolver:
                 raise ValueError(f"{where}: observations binned over {count.shape[0]} days, the "
                                  f"solver {self.source} was trained on {self.window}-day windows")
 
+    def background_variance(self, located) -> np.ndarray:
+        """The background-error variance at each located observation (``obsfile.Located``)
+        for the observations' background check (:mod:`qc`): per channel, the RMS error of the
+        backgrounds the solver was trained on (``background_error_std`` in ``solver.json``);
+        an export without it: the training states' spread (the layout's normalisation,
+        wider). A level the solver does not carry: infinite (never rejected here; the
+        solver's own checks apply)."""
+        layout = self.layout
+        spread = self.meta.get("background_error_std") or list(layout.std)
+        std = dict(zip(layout.channel_names, spread, strict=True))
+        keys = [str(n) if n == "SSH" else f"{n}{k}"
+                for n, k in zip(located.names(), located.level, strict=True)]
+        return np.array([std.get(key, np.inf) ** 2 for key in keys])
+
     def analyse(self, background: dict, binned: Binned, where: str = "input") -> dict:
         """Analysis window {T, S: (days, z, y, x), SSH: (days, y, x)} in physical units."""
         self.check_background(background, where)

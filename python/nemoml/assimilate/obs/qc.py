@@ -143,6 +143,40 @@ def enforce(report: QCReport, max_fraction: float, where: str) -> None:
             f"the background are wrong; an analysis of the rest would hide it")
 
 
+def check_located(located, background: dict, variance: np.ndarray, k: float,
+                  max_fraction: float, where: str) -> QCReport:
+    """The background check of located ``nemoml-obs-2`` observations (``obsfile.Located``)
+    against ``background`` ({T, S: (days, z, y, x), SSH: (days, y, x)}); raises when more than
+    ``max_fraction`` are rejected (:func:`enforce`)."""
+    report = background_check(located.obs.value, located.at(background), variance,
+                              located.obs.noise, set_labels(located.obs), k)
+    enforce(report, max_fraction, where)
+    return report
+
+
+def check_points(obs, index: np.ndarray, day: np.ndarray, iy: np.ndarray, ix: np.ndarray,
+                 background: np.ndarray, variance: float, k: float, max_fraction: float,
+                 where: str) -> tuple[np.ndarray, QCReport]:
+    """The background check of ``nemoml-obs-1`` SSH observations (``ObsPoints``) placed by
+    ``obsfile.grid_points`` (``index`` in ``obs``, ``day``, ``iy``, ``ix``) against
+    ``background`` (days, ny, nx).
+
+    Returns
+    -------
+    keep : (len(obs),) bool
+        False for the rejected (observations outside the window are kept: not checked).
+    report : QCReport
+    """
+    sel = obs.select(index)
+    bkg = np.asarray(background, np.float64)[day, iy, ix]
+    report = background_check(sel.ssh, bkg, np.full(index.size, variance),
+                              np.full(index.size, obs.noise_m), points_labels(sel), k)
+    enforce(report, max_fraction, where)
+    keep = np.ones(len(obs), bool)
+    keep[index] = report.keep
+    return keep, report
+
+
 def set_labels(obs) -> np.ndarray:
     """``"variable/platform"`` of each observation of an ``ObsSet`` (``nemoml-obs-2``)."""
     var = np.asarray(obs.variables, dtype=object)[obs.variable]

@@ -109,11 +109,8 @@ def check_window(state: CycleState, located, background: dict, settings, where: 
     window loses more than ``rn_nemoml_qc_maxrej`` of them."""
     from nemoml.assimilate.obs import qc
 
-    report = qc.background_check(located.obs.value, located.at(background),
-                                 state.variance(located), located.obs.noise,
-                                 qc.set_labels(located.obs), settings.rn_nemoml_qc_k)
-    qc.enforce(report, settings.rn_nemoml_qc_maxrej, where)
-    return report
+    return qc.check_located(located, background, state.variance(located),
+                            settings.rn_nemoml_qc_k, settings.rn_nemoml_qc_maxrej, where)
 
 
 def _method(s, method: str, clock: Clock, grid, device: str = "cpu"):
@@ -141,7 +138,7 @@ def _method(s, method: str, clock: Clock, grid, device: str = "cpu"):
                                      "cn_nemoml_cycle_method = 'enoi'")
             return inc
 
-        return analyse, tuple(solver.layout.variables), solver_variance(solver)
+        return analyse, tuple(solver.layout.variables), solver.background_variance
     from nemoml.assimilate.baselines.enoi import EnOI, EnOIConfig
     from nemoml.assimilate.baselines.ensemble_file import read_ensemble
 
@@ -155,23 +152,6 @@ def _method(s, method: str, clock: Clock, grid, device: str = "cpu"):
     return enoi.increment, ("T", "S", "SSH"), variance
 
 
-def solver_variance(solver):
-    """The 3D 4DVarNet's background-error variance at each located observation: per channel,
-    the RMS error of the backgrounds it was trained on (``background_error_std`` of its
-    ``solver.json``); an export without it: the training states' spread (the layout's
-    normalisation, wider). A level the solver does not carry: infinite (never rejected here;
-    the solver's own checks apply)."""
-    layout = solver.layout
-    spread = solver.meta.get("background_error_std") or list(layout.std)
-    std = dict(zip(layout.channel_names, spread, strict=True))
-
-    def variance(loc):
-        names = loc.names()
-        keys = [str(n) if n == "SSH" else f"{n}{k}" for n, k in zip(names, loc.level,
-                                                                     strict=True)]
-        return np.array([std.get(key, np.inf) ** 2 for key in keys])
-
-    return variance
 
 
 def _daily(clock: Clock, method: str) -> None:
