@@ -82,3 +82,14 @@ def test_a_window_losing_too_many_stops_every_rank(cases, tmp_path):
     assert sorted(ln.split(":")[1] for ln in r.errors() if "status" in ln) == \
         [" rank 0", " rank 1"]  # each rank got the nonzero status
     assert r.analyses == []  # stopped at window 0, before any increment
+
+
+def test_the_4dvarnet_window_rejects_them_too(cases, tmp_path):
+    """The cycled 3D 4DVarNet path: the same 1e30 rejected, the increments the clean run's
+    (its spread: the training backgrounds' error, from the packaged solver.json)."""
+    clean = run_replay(cases["clean"], 2, tmp_path / "clean", method="4dvarnet", timeout=300)
+    bad = run_replay(cases["bad"], 2, tmp_path / "bad", method="4dvarnet", timeout=300)
+    assert clean.returncode == 0 and bad.returncode == 0, bad.output[-3000:]
+    assert [a["qc_rejected"] for a in clean.analyses] == [0, 0]
+    assert [a["qc_rejected"] for a in bad.analyses] == [N_BAD, 0]
+    assert [a["checksum"] for a in bad.analyses] == [a["checksum"] for a in clean.analyses]
