@@ -52,6 +52,8 @@ MODULE nemoml_nam
    CHARACTER(len=256), PUBLIC ::   cn_nemoml_enoi_ens   = ''        !: EnOI ensemble file
    REAL(c_double)    , PUBLIC ::   rn_nemoml_enoi_alpha = 0.1_c_double !: EnOI: B = alpha x ensemble covariance
    INTEGER           , PUBLIC ::   nn_nemoml_iaufn      = 0         !: cycled IAU weights: 0 flat, 1 hat
+   REAL(c_double)    , PUBLIC ::   rn_nemoml_qc_k       = 12._c_double   !: obs QC: reject |O-B| > k spreads, 0 = off
+   REAL(c_double)    , PUBLIC ::   rn_nemoml_qc_maxrej  = 0.25_c_double  !: obs QC: larger fraction rejected stops the run
    !                                          !  (read: NEMO's nn_iaufn is read after the plugin
    !                                          !  starts, and shapes only its first, zero, IAU)
    !                                          !  set by the host, not read (NEMO: rn_Dt,
@@ -67,7 +69,7 @@ MODULE nemoml_nam
       &                cn_nemoml_incout, nn_nemoml_threads, cn_nemoml_models, cn_nemoml_istate,  &
       &                cn_nemoml_increments, nn_nemoml_members, nn_nemoml_member,        &
       &                nn_nemoml_cycle, nn_nemoml_freq, cn_nemoml_cycle_method, cn_nemoml_enoi_ens, &
-      &                nn_nemoml_iaufn, rn_nemoml_enoi_alpha
+      &                nn_nemoml_iaufn, rn_nemoml_enoi_alpha, rn_nemoml_qc_k, rn_nemoml_qc_maxrej
 
    !                                          !!* the host's &nameos (NEMO eosbn2), private *
    ! Read here rather than taken from eosbn2, whose S-EOS coefficients are private; defaults are
@@ -271,7 +273,8 @@ CONTAINS
          &  // ckey( 'cn_nemoml_enoi_ens', cn_nemoml_enoi_ens ) // dkey( 'rn_nemoml_rdt', rn_nemoml_rdt ) &
          &  // ikey( 'nn_nemoml_iaufn', nn_nemoml_iaufn ) // ikey( 'nn_nemoml_it000', nn_nemoml_it000 )   &
          &  // ikey( 'nn_nemoml_itend', nn_nemoml_itend )                                            &
-         &  // dkey( 'rn_nemoml_enoi_alpha', rn_nemoml_enoi_alpha )
+         &  // dkey( 'rn_nemoml_enoi_alpha', rn_nemoml_enoi_alpha )                                    &
+         &  // dkey( 'rn_nemoml_qc_k', rn_nemoml_qc_k ) // dkey( 'rn_nemoml_qc_maxrej', rn_nemoml_qc_maxrej )
    END FUNCTION nemoml_nam_settings
 
    SUBROUTINE nemoml_nam_eos_read( cdtext, kios )

@@ -32,18 +32,17 @@ def _metadata(path: Path) -> dict:
 
 
 def load_model(name: str, path: str | Path, device: str = "cpu") -> LoadedModel:
-    """Load one model onto ``device``; raise with the model's name and path on any failure."""
-    import torch
+    """Load one model onto ``device``; raise with the model's name and path on any failure
+    (a file that could run code when read is refused: :mod:`nemoml.base.serialised`)."""
+    from nemoml.base.serialised import UnsafeFileError, load_module
 
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"model {name!r}: file {path} does not exist")
     try:
-        if path.suffix == ".pt2":
-            module, kind = torch.export.load(str(path)).module().to(device), "export"
-        else:
-            module, kind = torch.jit.load(str(path), map_location=device), "torchscript"
-            module.eval()
+        module, kind = load_module(path, device)
+    except UnsafeFileError as exc:  # its message says what was found and how to convert
+        raise UnsafeFileError(f"model {name!r}: cannot load {path}: {exc}") from exc
     except Exception as exc:  # torch raises many types for a corrupt or foreign file
         raise ValueError(f"model {name!r}: cannot load {path} ({type(exc).__name__}: "
                          f"{str(exc).splitlines()[0] if str(exc) else 'no message'}); is it a "

@@ -129,6 +129,8 @@ class Settings:
     nn_nemoml_iaufn: int = 0              # cycled IAU weights (0 flat, 1 hat), as nn_iaufn
     nn_nemoml_it000: int = 1              # set by the host: nit000, first step of the run
     nn_nemoml_itend: int = 0              # set by the host: nitend, last step of the run
+    rn_nemoml_qc_k: float = 12.0          # background check: reject |O - B| > k x spread; 0 off
+    rn_nemoml_qc_maxrej: float = 0.25     # a window losing a larger fraction stops the run
 
     @classmethod
     def from_text(cls, text: str) -> Settings:

@@ -67,7 +67,7 @@ def _assimilate(args: argparse.Namespace) -> int:
 
     out = assimilate_file(args.model, args.obs, args.background, args.out, args.day,
                           background_var=args.background_var, mesh_mask=args.mesh_mask,
-                          levels=args.levels)
+                          levels=args.levels, qc_k=args.qc_k, qc_maxrej=args.qc_maxrej)
     print(f"wrote {out}")
     return 0
 
@@ -141,6 +141,10 @@ def register(subparsers) -> None:
                       help="the model's mesh_mask.nc: the file gets its jpk levels and masks")
     grid.add_argument("--levels", type=int, default=None,
                       help="without a mesh mask: jpk, on an all-ocean grid of the background")
+    p.add_argument("--qc-k", type=float, default=12.0,
+                   help="background check: leave out |O - B| > K expected spreads (0: off)")
+    p.add_argument("--qc-maxrej", type=float, default=0.25,
+                   help="background check: more than this fraction left out is an error")
     p.set_defaults(func=_assimilate)
 
     p = subparsers.add_parser("simulate-obs", help="fly nadir altimeters over the QG truth")

@@ -23,6 +23,9 @@ KEYS = ("rmse_T_free", "rmse_T_cycled", "rmse_S_free", "rmse_S_cycled", "rmse_SS
         "rmse_SSH_cycled")
 _LOG = re.compile(r"nemoml_cycle window (\d+): .*?(\d+) observation\(s\).*?([\d.]+) s, IAU over "
                   r"(\d+) steps from kt (\d+), \|increment\| sum (\S+)")
+# the window's background check, after the checksum: "QC (k 5): 200 of 12000 rejected
+# (T/argo 200)"; "QC off" (k = 0) and "QC none" (no observation) count nothing
+_QC = re.compile(r"QC \(k [^)]*\): (\d+) of (\d+) rejected(?: \((.*)\))?\s*$")
 
 
 @dataclass
@@ -97,9 +100,14 @@ def _parse(out: ReplayRun, line: str, progress) -> None:
         out.iau.append((int(parts[1]), int(parts[2]), float(parts[3])))
     m = _LOG.search(line)
     if m:
+        q = _QC.search(line)
+        by = dict((lab, int(n)) for lab, n in (p.rsplit(" ", 1) for p in q[3].split(", "))) \
+            if q and q[3] else {}
         out.analyses.append({"window": int(m[1]), "observations": int(m[2]),
                              "seconds": float(m[3]), "iau_steps": int(m[4]),
-                             "iau_from": int(m[5]), "checksum": m[6]})
+                             "iau_from": int(m[5]), "checksum": m[6],
+                             "qc_rejected": int(q[1]) if q else 0,
+                             "qc_checked": int(q[2]) if q else 0, "qc_rejected_by": by})
 
 
 def run_serial(case: replay.ReplayCase, window: int = 10, method: str = "enoi",

@@ -3,14 +3,18 @@ metadata file, and load it back as a ``Generator`` with nothing else needed."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import warnings
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from nemoml.base.files import atomic_write
+from nemoml.base.serialised import load_exported, load_torchscript
 from nemoml.eos.density import Density
 from nemoml.generate.generator import Generator
 from nemoml.generate.schedule import Schedule
@@ -100,6 +104,46 @@ def read_metadata(path) -> dict:
     return meta
 
 
+def metadata_grid(path) -> tuple[Path, dict, GridInfo, Layout]:
+    """The grid and layout an exported generator's ``generator.json`` describes, checked
+    against each other before any model is loaded: a grid whose masks, depths or fields do
+    not fit its shape, or a layout naming levels it does not have, is an error naming the file
+    (it failed in a numpy reshape before).
+
+    Returns
+    -------
+    (meta_path, meta, grid, layout)
+    """
+    meta_path = _meta_path(path)
+    meta = read_metadata(meta_path)
+    try:
+        g = meta["grid"]
+        shape = tuple(int(n) for n in g["shape"])
+        if len(shape) != 3 or min(shape) < 1:
+            raise ValueError(f"shape {shape} is not (levels, ny, nx)")
+        for key in ("gdept", "gdepw", "e3t", "e3w"):
+            if len(g[key]) != shape[0]:
+                raise ValueError(f"{key} has {len(g[key])} levels, the shape {shape[0]}")
+        for key in ("tmask", "umask", "vmask"):
+            bits = 8 * len(base64.b64decode(g[key]))
+            if bits < int(np.prod(shape)):
+                raise ValueError(f"{key} holds {bits} points, the shape {int(np.prod(shape))}")
+        for key in ("area", "lat"):
+            n = len(base64.b64decode(g[key])) // 8
+            if n != shape[1] * shape[2]:
+                raise ValueError(f"{key} holds {n} points, the shape {shape[1] * shape[2]}")
+        grid = GridInfo.from_json(g)
+        layout = Layout.from_json(meta["layout"], grid)
+        if len(layout.mean) != layout.channels or len(layout.std) != layout.channels:
+            raise ValueError(f"the layout's normalisation has {len(layout.mean)} means and "
+                             f"{len(layout.std)} stds for {layout.channels} channels")
+    except (KeyError, TypeError, ValueError, binascii.Error) as err:
+        what = f"missing entry {err}" if isinstance(err, KeyError) else str(err)
+        raise ValueError(f"{meta_path}: the generator's grid or layout is inconsistent "
+                         f"({what}); export it again (train-generator writes it)") from err
+    return meta_path, meta, grid, layout
+
+
 def load_generator(path, prefer: str = "torchscript", device: str = "cpu") -> Generator:
     """Load an exported generator (directory or its ``generator.json``).
 
@@ -112,19 +156,13 @@ def load_generator(path, prefer: str = "torchscript", device: str = "cpu") -> Ge
     device : str
         Where the denoiser runs (``cpu``, ``cuda:N``: ``cn_nemoml_device``, ``bridge.device``).
     """
-    meta_path = _meta_path(path)
-    meta = read_metadata(meta_path)
+    meta_path, meta, grid, layout = metadata_grid(path)  # checked before the denoiser loads
     files = meta["files"]
     kind = "pt2" if prefer == "pt2" and "pt2" in files else "torchscript"
     model_file = meta_path.parent / files[kind]
     if not model_file.is_file():
         raise FileNotFoundError(f"{meta_path}: denoiser file {model_file} is missing")
-    if kind == "pt2":
-        net = torch.export.load(str(model_file)).module().to(device)
-    else:
-        net = torch.jit.load(str(model_file), map_location=device).eval()
-    grid = GridInfo.from_json(meta["grid"])
-    layout = Layout.from_json(meta["layout"], grid)
+    net = (load_exported if kind == "pt2" else load_torchscript)(model_file, device)
     sched = meta["schedule"]
     start = None
     if "start" in files:

@@ -16,6 +16,7 @@ import torch
 
 from nemoml.base import distributed
 from nemoml.base.files import atomic_write
+from nemoml.base.serialised import load_checkpoint, plain
 from nemoml.eos.density import Density
 from nemoml.generate.constraints import Physics, default_targets
 from nemoml.generate.data import StateFile, open_states, split_by_time
@@ -190,7 +191,7 @@ def _train(cfg: TrainConfig, resume: bool, progress: bool, ranks) -> dict:
     step, history, before = 0, [], 0.0  # before: training seconds of earlier segments
     ckpt = out / CHECKPOINT
     if resume and ckpt.is_file():
-        state = torch.load(ckpt, weights_only=False, map_location=device)
+        state = load_checkpoint(ckpt, device, "generator checkpoint (resume)")
         if state["layout"]["channel_names"] != layout.channel_names:
             raise ValueError(
                 f"{ckpt}: checkpoint channels {len(state['layout']['channel_names'])} do not "
@@ -239,6 +240,7 @@ def _train(cfg: TrainConfig, resume: bool, progress: bool, ranks) -> dict:
                      "rng": gen.get_state(), "step": step, "history": history,
                      "seconds": before + time.perf_counter() - t0,
                      "layout": layout.to_json(), "config": asdict(cfg)}
+            state = plain(state)  # plain values only: resume reads it back weights-only
             atomic_write(ckpt, lambda p, s=state: torch.save(s, p))
     if bar is not None:
         bar.close()

@@ -120,3 +120,32 @@ def test_refuses_when_nam_asminc_drops_increments():
     with pytest.raises(ValueError, match="ln_trainc = .false.: NEMO would drop them"):
         check_asminc(s)
     check_asminc(Settings.from_text("ln_asm_trainc = .true."))
+
+
+def _with_gross_errors(obs: ObsSet, n: int = 200) -> ObsSet:
+    """``obs`` and, after them, copies of ``n`` of them valued 1e30: the clean ones bin
+    exactly as without them."""
+    bad = obs.select(np.linspace(0, len(obs) - 1, n).astype(int))
+    bad.value = np.full(n, 1e30, dtype=np.float32)
+    return ObsSet.concat([obs, bad])
+
+
+def test_gross_errors_are_rejected_and_too_many_stop_every_rank(setup):
+    """The background check at asm_inc_init (issue 26): 200 observations of 1e30 leave the
+    clean increments; with rn_nemoml_qc_maxrej below their share every rank stops."""
+    d, obs, _ = setup
+    write_obs_set(d / "gross.nc", _with_gross_errors(obs))
+    clean = _host(d, 2, _settings(d, tag="clean"))
+    assert clean.returncode == 0, clean.output
+    assert f"QC (k 12): 0 of {len(obs)} rejected" in clean.output
+    r = _host(d, 2, _settings(d, "gross.nc", "gross"))
+    assert r.returncode == 0, r.output
+    assert f"QC (k 12): 200 of {len(obs) + 200} rejected" in r.output
+    a, b = _read(d / "inc_gross.nc"), _read(d / "inc_clean.nc")
+    for v in a:
+        assert np.array_equal(a[v], b[v]), v
+    stop = _host(d, 2, {**_settings(d, "gross.nc", "stop"), "rn_nemoml_qc_maxrej": 0.001})
+    assert stop.returncode == 2, stop.output[-3000:]
+    err = stop.error()
+    assert "failed" in err and "the background check rejected 200 of" in err, err
+    assert not (d / "inc_stop.nc").exists()

@@ -81,6 +81,19 @@ class EnOI:
         lat = grid.lat.ravel()[self.cols]
         self.rho = gaspari_cohn(grid.distance_km(lon, lat, lon, lat), cfg.radius_km)
         self.offset = {"T": 0, "S": nz * self.n_col, "SSH": 2 * nz * self.n_col}
+        # the ensemble's own variance (diag(B) / alpha) at each state point, for the
+        # observations' background check: alpha tunes the gain of cycled windows, while the
+        # check must admit the uncycled errors the ensemble's members sample
+        self.variance = (self.A**2).sum(axis=0) / cfg.alpha
+
+    def background_variance(self, names: np.ndarray, level: np.ndarray, j: np.ndarray,
+                            i: np.ndarray) -> np.ndarray:
+        """The ensemble's variance (``diag(B) / alpha``) at each observation (variable name,
+        level, row, column): the background-error spread of the background check (:mod:`qc`)."""
+        col = self.column_of(np.asarray(j), np.asarray(i))
+        idx = np.array([self.offset[str(n)] for n in names], dtype=np.int64) \
+            + np.where(np.asarray(names) == "SSH", 0, np.asarray(level)) * self.n_col + col
+        return self.variance[idx]
 
     def column_of(self, j: np.ndarray, i: np.ndarray) -> np.ndarray:
         flat = j * self.grid.shape[2] + i

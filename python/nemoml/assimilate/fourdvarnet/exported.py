@@ -28,7 +28,7 @@ def read_exported(path: str | Path, fmt: str, prefer: str = "ts",
     -------
     (module, metadata, folder)
     """
-    import torch
+    from nemoml.base.serialised import load_exported, load_torchscript
 
     path = Path(path)
     folder = path.parent if path.suffix == ".json" else path
@@ -39,9 +39,9 @@ def read_exported(path: str | Path, fmt: str, prefer: str = "ts",
     if meta.get("format") != fmt:
         raise ValueError(f"{info}: format is not {fmt}")
     if prefer == "pt2" and meta.get("pt2"):
-        module = torch.export.load(str(folder / meta["pt2"])).module()
+        module = load_exported(folder / meta["pt2"], device)
     else:
-        module = torch.jit.load(str(folder / meta["torchscript"]), map_location=device)
+        module = load_torchscript(folder / meta["torchscript"], device)
     return module, meta, folder
 
 

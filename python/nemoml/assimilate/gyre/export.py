@@ -43,7 +43,9 @@ def export_state_solver(model, ckpt: dict, out_dir: str | Path) -> dict:
             "inputs": ["background", "obs", "weight"],
             "torchscript": "solver.ts", "velocity_increments": "none (zero)",
             "val_ratio_T": ckpt.get("val_ratio_T"), "train_steps": ckpt.get("step"),
-            "train_minutes": ckpt.get("minutes")}
+            "train_minutes": ckpt.get("minutes"),
+            # per channel: the training backgrounds' error spread (observations' QC)
+            "background_error_std": ckpt.get("background_error_std")}
     try:
         batch = torch.export.Dim("batch", min=1, max=64)
         program = torch.export.export(model, example, dynamic_shapes={
@@ -103,6 +105,20 @@ class StateSolver:
                 raise ValueError(f"{where}: observations binned over {count.shape[0]} days, the "
                                  f"solver {self.source} was trained on {self.window}-day windows")
 
+    def background_variance(self, located) -> np.ndarray:
+        """The background-error variance at each located observation (``obsfile.Located``)
+        for the observations' background check (:mod:`qc`): per channel, the RMS error of the
+        backgrounds the solver was trained on (``background_error_std`` in ``solver.json``);
+        an export without it: the training states' spread (the layout's normalisation,
+        wider). A level the solver does not carry: infinite (never rejected here; the
+        solver's own checks apply)."""
+        layout = self.layout
+        spread = self.meta.get("background_error_std") or list(layout.std)
+        std = dict(zip(layout.channel_names, spread, strict=True))
+        keys = [str(n) if n == "SSH" else f"{n}{k}"
+                for n, k in zip(located.names(), located.level, strict=True)]
+        return np.array([std.get(key, np.inf) ** 2 for key in keys])
+
     def analyse(self, background: dict, binned: Binned, where: str = "input") -> dict:
         """Analysis window {T, S: (days, z, y, x), SSH: (days, y, x)} in physical units."""
         self.check_background(background, where)
@@ -146,9 +162,13 @@ def is_state_solver(path: str | Path) -> bool:
     """Whether ``path`` holds a 3D solver (else the QG SSH solver of ``inline``)."""
     path = Path(path)
     if path.suffix == ".pt":
-        try:
-            ckpt = torch.load(path, map_location="cpu", weights_only=False)
-        except Exception:
-            return False
+        from nemoml.base.serialised import UnsafeFileError, load_checkpoint
+
+        try:  # weights-only: a checkpoint that would run code is refused here, not sniffed
+            ckpt = load_checkpoint(path, what="4DVarNet checkpoint")
+        except UnsafeFileError:
+            raise
+        except (ValueError, OSError):
+            return False  # the QG loader reports what is wrong with it
         return isinstance(ckpt, dict) and ckpt.get("format") == FORMAT
     return solver_format(path) == FORMAT

@@ -35,6 +35,8 @@ from nemoml.assimilate.obs import simulators as simobs
 from nemoml.assimilate.obs.obsfile import ObsSet, bin_obs
 from nemoml.assimilate.obs.ocean_grid import OceanGrid
 from nemoml.base.distributed import Ranks
+from nemoml.base.serialised import load_checkpoint as read_checkpoint
+from nemoml.base.serialised import plain
 from nemoml.grid.gridinfo import GridInfo
 from nemoml.grid.layout import Layout
 from nemoml.grid.padding import Boundaries
@@ -111,6 +113,24 @@ class Experiment:
         amp2 = (lo * lo + lo * hi + hi * hi) / 3.0  # E[a^2], a uniform in [lo, hi]
         return fit_subspace(states, self.encoded_patterns("train") * np.sqrt(amp2), rank,
                             cfg.solver.n_days, cfg.solver.obs_floor)
+
+    def background_error_std(self, amplitude: tuple[float, float]) -> list[float]:
+        """Per channel (the layout's), the RMS error of the training backgrounds: amplitude
+        times a training drift pattern, over the patterns and the level's ocean points, with
+        ``E[a^2]`` of the uniform amplitude. The export carries it: the spread of background
+        errors the solver was trained on, which the observations' background check uses
+        (:mod:`qc`)."""
+        lo, hi = amplitude
+        amp2 = (lo * lo + lo * hi + hi * hi) / 3.0
+        pats, tmask, out = self.patterns["train"], self.grid.tmask, []
+        for var in self.layout.variables:
+            a = np.asarray(getattr(pats, var), np.float64)
+            if var == "SSH":
+                out.append(float(np.sqrt(amp2 * np.mean(a[:, tmask[0]] ** 2))))
+                continue
+            out += [float(np.sqrt(amp2 * np.mean(a[:, k][:, tmask[k]] ** 2)))
+                    if tmask[k].any() else 0.0 for k in self.layout.levels]
+        return out
 
     def loss_weights(self) -> torch.Tensor:
         """(per_day, H, W): std^2 x volume (area for SSH) fraction / error scale^2."""
@@ -265,11 +285,14 @@ def pretrain_prior(model: StateNet, sampler: Sampler, steps: int, lr: float,
 def save_checkpoint(path: Path, model, opt, cfg: Train3DConfig, exp: Experiment, meta: dict
                     ) -> None:
     tmp = path.with_suffix(".tmp")
-    torch.save({"format": FORMAT, "config": cfg.to_dict(), "state": model.state_dict(),
-                "optimizer": opt.state_dict() if opt is not None else None,
-                "layout": exp.layout.to_json(), "grid": exp.info.to_json(),
-                "bounds": asdict(exp.bounds),
-                "err_scale": exp.err_scale, **meta}, tmp)
+    # plain values only: the checkpoint must read back weights-only (base.serialised)
+    torch.save(plain({"format": FORMAT, "config": cfg.to_dict(), "state": model.state_dict(),
+                      "optimizer": opt.state_dict() if opt is not None else None,
+                      "layout": exp.layout.to_json(), "grid": exp.info.to_json(),
+                      "bounds": asdict(exp.bounds),
+                      "err_scale": exp.err_scale,
+                      "background_error_std": exp.background_error_std(cfg.amplitude),
+                      **meta}), tmp)
     os.replace(tmp, path)
 
 
@@ -277,7 +300,7 @@ def load_checkpoint(path: str | Path) -> tuple[StateNet, dict]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"3D 4DVarNet checkpoint not found: {path}")
-    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    ckpt = read_checkpoint(path, what="3D 4DVarNet checkpoint")
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise ValueError(f"{path}: not a nemoml 3D 4DVarNet checkpoint ({FORMAT})")
     layout = Layout.from_json(ckpt["layout"], GridInfo.from_json(ckpt["grid"]))
@@ -329,7 +352,7 @@ def train(cfg: Train3DConfig, out_dir: Path, resume: bool = False, device: str =
             print(f"step 0 (first step alone): validation T error ratio {best:.3f}")
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     if resuming:
-        ckpt = torch.load(last, map_location=device, weights_only=False)
+        ckpt = read_checkpoint(last, device, "3D 4DVarNet checkpoint (resume)")
         model.load_state_dict(ckpt["state"])
         opt.load_state_dict(ckpt["optimizer"])
         step, best, history = ckpt["step"], ckpt["best"], ckpt["history"]

@@ -112,14 +112,14 @@ def read_obs(path: str | Path) -> ObsPoints:
                      cols["satellite"].astype(np.int16), names, float(attrs["noise_std_m"]))
 
 
-def grid_obs(obs: ObsPoints, x: np.ndarray, y: np.ndarray, day0: float, n_days: int,
-             source: str = "observations") -> tuple[np.ndarray, np.ndarray]:
-    """Bin the observations of days [day0, day0 + n_days) onto a regular grid.
+def grid_points(obs: ObsPoints, x: np.ndarray, y: np.ndarray, day0: float, n_days: int,
+                source: str = "observations") -> tuple[np.ndarray, ...]:
+    """The cells of the observations of days [day0, day0 + n_days) on a regular grid.
 
     Returns
     -------
-    values : (n_days, ny, nx) float32, NaN where nothing was observed
-    mask : (n_days, ny, nx) bool
+    index, day, iy, ix : (n,) int64
+        Position in ``obs`` of each observation of the window, its day in the window and cell.
 
     Raises
     ------
@@ -145,8 +145,34 @@ def grid_obs(obs: ObsPoints, x: np.ndarray, y: np.ndarray, day0: float, n_days: 
                          f"grid x [{x[0] - dx / 2}, {x[-1] + dx / 2}), "
                          f"y [{y[0] - dy / 2}, {y[-1] + dy / 2}))")
     it = np.floor(sel.time - day0).astype(np.int64)
+    return np.flatnonzero(keep), it, iy, ix
+
+
+def grid_obs(obs: ObsPoints, x: np.ndarray, y: np.ndarray, day0: float, n_days: int,
+             source: str = "observations", keep: np.ndarray | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Bin the observations of days [day0, day0 + n_days) onto a regular grid.
+
+    ``keep`` (bool, one per observation of ``obs``) leaves out those it marks False (the
+    background check's rejections); every observation is still checked for its position.
+
+    Returns
+    -------
+    values : (n_days, ny, nx) float32, NaN where nothing was observed
+    mask : (n_days, ny, nx) bool
+
+    Raises
+    ------
+    ValueError
+        An empty window (no observation at all) or a point outside the grid.
+    """
+    index, it, iy, ix = grid_points(obs, x, y, day0, n_days, source)
+    ssh = obs.ssh[index]
+    if keep is not None:
+        k = np.asarray(keep, bool)[index]
+        it, iy, ix, ssh = it[k], iy[k], ix[k], ssh[k]
     flat = np.ravel_multi_index((it, iy, ix), (n_days, y.size, x.size))
-    total = np.bincount(flat, weights=sel.ssh, minlength=n_days * y.size * x.size)
+    total = np.bincount(flat, weights=ssh, minlength=n_days * y.size * x.size)
     count = np.bincount(flat, minlength=n_days * y.size * x.size)
     with np.errstate(invalid="ignore", divide="ignore"):
         values = (total / count).reshape(n_days, y.size, x.size).astype(np.float32)
@@ -256,9 +282,50 @@ class Binned:
     noise_var: dict[str, np.ndarray]
 
 
-def bin_obs(obs: ObsSet, grid, day0: float, n_days: int, source: str = "observations",
-            known: tuple[str, ...] = VARIABLES) -> Binned:
-    """Bin the observations of days [day0, day0 + n_days) onto ``grid`` (an ``OceanGrid``).
+@dataclass
+class Located:
+    """A window's observations placed on the model grid: ``obs`` (the window's, in file order),
+    ``index`` (their positions in the set they came from), and each one's ``day`` in the
+    window, model ``level`` (0 for SSH), row ``j`` and column ``i``."""
+
+    obs: ObsSet
+    index: np.ndarray
+    day: np.ndarray
+    level: np.ndarray
+    j: np.ndarray
+    i: np.ndarray
+    n_days: int
+
+    def __len__(self) -> int:
+        return len(self.obs)
+
+    def names(self) -> np.ndarray:
+        """Each observation's variable name."""
+        return np.asarray(self.obs.variables, dtype=object)[self.obs.variable]
+
+    def at(self, fields: dict) -> np.ndarray:
+        """``fields`` ({T, S: (days, z, y, x), SSH: (days, y, x)}) at each observation,
+        float64; NaN for a variable ``fields`` lacks."""
+        out = np.full(len(self), np.nan)
+        names = self.names()
+        for name in self.obs.variables:
+            m = names == name
+            if not m.any() or name not in fields:
+                continue
+            a = np.asarray(fields[name])
+            idx = (self.day[m], self.j[m], self.i[m]) if name == "SSH" else \
+                (self.day[m], self.level[m], self.j[m], self.i[m])
+            out[m] = a[idx]
+        return out
+
+    def select(self, keep: np.ndarray) -> Located:
+        return Located(self.obs.select(keep), self.index[keep], self.day[keep],
+                       self.level[keep], self.j[keep], self.i[keep], self.n_days)
+
+
+def locate_obs(obs: ObsSet, grid, day0: float, n_days: int, source: str = "observations",
+               known: tuple[str, ...] = VARIABLES) -> Located:
+    """Place the observations of days [day0, day0 + n_days) on ``grid`` (an ``OceanGrid``).
 
     Raises
     ------
@@ -298,20 +365,38 @@ def bin_obs(obs: ObsSet, grid, day0: float, n_days: int, source: str = "observat
                          f"{int(keep[k])}, variable {sel.variables[sel.variable[k]]}, "
                          f"lon={sel.lon[k]:.3f}, lat={sel.lat[k]:.3f}, level {int(lev[k])}, "
                          f"cell (j={int(j[k])}, i={int(i[k])}))")
-    nz, ny, nx = grid.shape
     it = np.floor(sel.time - day0).astype(np.int64)
+    return Located(sel, keep, it, lev, j, i, n_days)
+
+
+def bin_located(loc: Located, shape: tuple[int, int, int]) -> Binned:
+    """Bin located observations onto a grid of ``shape`` (levels, ny, nx)."""
+    nz, ny, nx = shape
+    sel, it, lev, j, i = loc.obs, loc.day, loc.level, loc.j, loc.i
     out = Binned({}, {}, {})
     for vid, name in enumerate(sel.variables):
         m = sel.variable == vid
         nlev = 1 if name == "SSH" else nz
-        shape = (n_days, nlev, ny, nx)
-        flat = np.ravel_multi_index((it[m], lev[m], j[m], i[m]), shape)
-        size = int(np.prod(shape))
+        shape4 = (loc.n_days, nlev, ny, nx)
+        flat = np.ravel_multi_index((it[m], lev[m], j[m], i[m]), shape4)
+        size = int(np.prod(shape4))
         count = np.bincount(flat, minlength=size)
         total = np.bincount(flat, weights=sel.value[m], minlength=size)
         var = np.bincount(flat, weights=sel.noise[m].astype(np.float64) ** 2, minlength=size)
         with np.errstate(invalid="ignore", divide="ignore"):
-            out.value[name] = np.nan_to_num(total / count).reshape(shape).astype(np.float32)
-            out.noise_var[name] = np.nan_to_num(var / count**2).reshape(shape)
-        out.count[name] = count.reshape(shape)
+            out.value[name] = np.nan_to_num(total / count).reshape(shape4).astype(np.float32)
+            out.noise_var[name] = np.nan_to_num(var / count**2).reshape(shape4)
+        out.count[name] = count.reshape(shape4)
     return out
+
+
+def bin_obs(obs: ObsSet, grid, day0: float, n_days: int, source: str = "observations",
+            known: tuple[str, ...] = VARIABLES) -> Binned:
+    """Bin the observations of days [day0, day0 + n_days) onto ``grid`` (an ``OceanGrid``).
+
+    Raises
+    ------
+    ValueError
+        As :func:`locate_obs`.
+    """
+    return bin_located(locate_obs(obs, grid, day0, n_days, source, known), grid.shape)

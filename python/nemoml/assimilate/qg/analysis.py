@@ -7,20 +7,27 @@ increment (analysis - background at the centre day) fills ``bckineta``; T, S, U 
 increments are zero. NEMO's ``asm_inc_init`` reads ``bckint/bckins/bckinu/bckinv`` on all
 ``jpk`` levels, so the file takes the model's grid: a mesh mask (its levels and masks), or a
 level count on an all-ocean grid of the background's shape.
+
+Before the analysis the observations pass the background check (:mod:`qc`): those with
+``|O - B|`` beyond ``qc_k`` expected spreads (the solver's training SSH variance plus the
+file's noise variance) are left out; more than ``qc_maxrej`` of them left out is an error.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 
 import numpy as np
 
-from nemoml.assimilate.obs.obsfile import grid_obs, read_obs
+from nemoml.assimilate.obs import qc
+from nemoml.assimilate.obs.obsfile import grid_obs, grid_points, read_obs
 from nemoml.assimilate.qg.export import Solver, load_solver
 from nemoml.base import packaged
 
 DEMO_MODEL = packaged.QG_SOLVER
+log = logging.getLogger("nemoml.assimilate")
 
 
 def read_background(path: str | Path, var: str, day0: float, n_days: int) -> tuple[np.ndarray, ...]:
@@ -88,9 +95,13 @@ def increments_grid(shape2d: tuple[int, int], mesh_mask=None, levels: int | None
 def assimilate_file(model, obs_path, background_path, out, day: float,
                     background_var: str = "zos",
                     origin: dt.datetime = dt.datetime(2000, 1, 1), *, mesh_mask=None,
-                    levels: int | None = None) -> Path:
+                    levels: int | None = None, qc_k: float = qc.DEFAULT_K,
+                    qc_maxrej: float = qc.DEFAULT_MAX_REJECTED) -> Path:
     """Analyse the window centred on ``day`` and write the SSH increment for NEMO's IAU, on
-    the model grid of ``mesh_mask`` or of ``levels`` levels (see :func:`increments_grid`)."""
+    the model grid of ``mesh_mask`` or of ``levels`` levels (see :func:`increments_grid`),
+    from the observations that pass the background check (``qc_k`` spreads, 0: none; more
+    than ``qc_maxrej`` of them rejected is an error; :mod:`qc`)."""
+    qc.check_settings(qc_k, qc_maxrej)
     from nemoml.io import State, write_increments
 
     solver = solver_from(model)
@@ -98,7 +109,12 @@ def assimilate_file(model, obs_path, background_path, out, day: float,
     day0 = float(day) - solver.meta["centre_index"]
     bkg, x, y = read_background(background_path, background_var, day0, n_t)
     grid = increments_grid((y.size, x.size), mesh_mask, levels, str(background_path))
-    obs, mask = grid_obs(read_obs(obs_path), x, y, day0, n_t, str(obs_path))
+    points = read_obs(obs_path)
+    keep, report = qc.check_points(points, *grid_points(points, x, y, day0, n_t, str(obs_path)),
+                                   bkg, solver.background_variance(), qc_k, qc_maxrej,
+                                   str(obs_path))
+    log.info("%s: %s", obs_path, report.describe())
+    obs, mask = grid_obs(points, x, y, day0, n_t, str(obs_path), keep)
     inc = solver.increment(bkg, obs, mask).astype(np.float64)
     zero = np.zeros(grid.shape)
     state = State(T=zero, S=zero, U=zero, V=zero, SSH=inc, time=float(day))

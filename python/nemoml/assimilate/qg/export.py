@@ -90,6 +90,13 @@ class Solver:
     def window(self) -> int:
         return int(self.meta["window"])
 
+    def background_variance(self) -> float:
+        """The background-error variance of the observations' background check (:mod:`qc`):
+        the variance of the SSH the solver was trained on (its normalisation). It is trained
+        from observations alone and carries no background-error statistics; a background
+        further from the truth than the field's own spread is outside what it knows."""
+        return float(self.meta["norm"]["std"]) ** 2
+
     def _check(self, background, obs, mask) -> tuple[Tensor, Tensor, Tensor]:
         b = torch.as_tensor(np.asarray(background, dtype=np.float32))
         o = torch.as_tensor(np.asarray(obs, dtype=np.float32))

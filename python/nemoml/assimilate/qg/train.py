@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from nemoml.assimilate.fourdvarnet.solver import FourDVarNet, SolverConfig
+from nemoml.base.serialised import load_checkpoint, plain
 
 
 @dataclass
@@ -127,7 +128,8 @@ def validate(model: FourDVarNet, win: Windows, n_t: int, batch: int = 8) -> floa
 def save_checkpoint(path: Path, model: FourDVarNet, cfg: TrainConfig, meta: dict) -> None:
     """Write atomically (temporary file renamed into place)."""
     tmp = path.with_suffix(".tmp")
-    torch.save({"config": cfg.to_dict(), "state": model.state_dict(), **meta}, tmp)
+    # plain values only: the checkpoint must read back weights-only (base.serialised)
+    torch.save(plain({"config": cfg.to_dict(), "state": model.state_dict(), **meta}), tmp)
     os.replace(tmp, path)
 
 
@@ -136,7 +138,7 @@ def load_model(path: str | Path) -> tuple[FourDVarNet, dict]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"4DVarNet checkpoint not found: {path}")
-    ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    ckpt = load_checkpoint(path, what="4DVarNet checkpoint")
     if not isinstance(ckpt, dict) or "state" not in ckpt or "config" not in ckpt:
         raise ValueError(f"{path}: not a nemoml 4DVarNet checkpoint")
     model = FourDVarNet(SolverConfig(**ckpt["config"]["solver"]))

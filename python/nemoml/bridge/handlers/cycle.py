@@ -22,6 +22,17 @@ end the background is that trajectory, completed with the part of the previous i
 has not applied yet; the increment (T, S, SSH; U, V zero, as ``hook``) is analysis minus
 background (4DVarNet: at the centre day; EnOI: its static increment), for IAU over the next
 window. A window without observations gives a zero increment. One log line per window.
+
+Before the analysis each window's observations pass the background check (:mod:`qc`,
+``rn_nemoml_qc_k``): an observation whose ``|O - B|`` (B: the window's background at its cell,
+level and day) exceeds k expected spreads is left out, the spread from the method's error
+model: for EnOI the ensemble's variance at the observation (``diag(B) / alpha``: ``alpha``
+scales the gain for cycled windows, while the check must also admit the uncycled first
+window's errors, which the ensemble's drifts sample), for the 4DVarNet the RMS error of the
+backgrounds it was trained on, per level and variable (``background_error_std`` in its
+``solver.json``), each plus the observation's error variance. The rejected counts
+per variable and platform are in the window's log line; a window losing more than
+``rn_nemoml_qc_maxrej`` of its observations stops the run (every rank, with that message).
 """
 
 from __future__ import annotations
@@ -49,7 +60,9 @@ class CycleState:
     obs: object  # ObsSet of the whole run
     analyse: object  # (background, binned) -> {T, S, SSH} increment
     known: tuple[str, ...]
+    variance: object  # (located) -> background-error variance at each observation
     window: RollingWindow = field(default_factory=RollingWindow)
+    qc: list = field(default_factory=list)  # each analysed window's QCReport (None: no obs)
 
 
 def _samples(settings, kt: int) -> bool:
@@ -79,15 +92,25 @@ def check_obs_dates(obs, clock: Clock, source: str):
 
 
 def window_obs(state: CycleState, w: int, source: str):
-    """The observations of window ``w`` binned on the host grid (None: there are none)."""
-    from nemoml.assimilate.obs.obsfile import bin_obs
+    """The observations of window ``w`` located on the host grid (None: there are none)."""
+    from nemoml.assimilate.obs.obsfile import locate_obs
 
     t0, t1 = state.clock.window_times(w)
     n = int(np.count_nonzero((state.obs.time >= t0) & (state.obs.time < t1)))
     if n == 0:
         return None, 0
     days = state.clock.window_days
-    return bin_obs(state.obs, state.grid, t0, days, f"{source} (window {w})", state.known), n
+    return locate_obs(state.obs, state.grid, t0, days, f"{source} (window {w})",
+                      state.known), n
+
+
+def check_window(state: CycleState, located, background: dict, settings, where: str):
+    """The background check of a window's located observations (:mod:`qc`); raises when the
+    window loses more than ``rn_nemoml_qc_maxrej`` of them."""
+    from nemoml.assimilate.obs import qc
+
+    return qc.check_located(located, background, state.variance(located),
+                            settings.rn_nemoml_qc_k, settings.rn_nemoml_qc_maxrej, where)
 
 
 def _method(s, method: str, clock: Clock, grid, device: str = "cpu"):
@@ -115,14 +138,20 @@ def _method(s, method: str, clock: Clock, grid, device: str = "cpu"):
                                      "cn_nemoml_cycle_method = 'enoi'")
             return inc
 
-        return analyse, tuple(solver.layout.variables)
+        return analyse, tuple(solver.layout.variables), solver.background_variance
     from nemoml.assimilate.baselines.enoi import EnOI, EnOIConfig
     from nemoml.assimilate.baselines.ensemble_file import read_ensemble
 
     _daily(clock, "enoi")
     enoi = EnOI(grid, read_ensemble(s.cn_nemoml_enoi_ens, grid.shape),
                 EnOIConfig(alpha=s.rn_nemoml_enoi_alpha))
-    return enoi.increment, ("T", "S", "SSH")
+
+    def variance(loc):
+        return enoi.background_variance(loc.names(), loc.level, loc.j, loc.i)
+
+    return enoi.increment, ("T", "S", "SSH"), variance
+
+
 
 
 def _daily(clock: Clock, method: str) -> None:
@@ -138,10 +167,13 @@ def build_state(settings, grid, method: str, device: str = "cpu") -> CycleState:
     from nemoml.assimilate.obs.obsfile import read_obs_set
 
     clock = settings.clock()
-    analyse, known = _method(settings, method, clock, grid, device)
+    from nemoml.assimilate.obs import qc
+
+    qc.check_settings(settings.rn_nemoml_qc_k, settings.rn_nemoml_qc_maxrej)
+    analyse, known, variance = _method(settings, method, clock, grid, device)
     obs = read_obs_set(settings.cn_nemoml_obs)
     obs = check_obs_dates(obs, clock, settings.cn_nemoml_obs)
-    state = CycleState(clock, grid, obs, analyse, known)
+    state = CycleState(clock, grid, obs, analyse, known, variance)
     for w in range(clock.n_windows):  # every position, level and variable checked now
         window_obs(state, w, settings.cn_nemoml_obs)
     log.info("cycling: %s, %s; %d observations in %s", clock.describe(), method, len(obs),
@@ -176,22 +208,30 @@ def advance(state: CycleState, kt: int, sample: dict, settings) -> tuple[int, di
         raise ValueError(f"window {w} ending at kt {kt} holds {have} state(s), expected "
                          f"{clock.samples_per_window} (one every {clock.sample_steps} steps): "
                          f"call nemoml_cycle at every sampling step")
+    from nemoml.assimilate.obs.obsfile import bin_located
+
     t0 = time.perf_counter()
-    binned, nobs = window_obs(state, w, settings.cn_nemoml_obs)
+    located, nobs = window_obs(state, w, settings.cn_nemoml_obs)
     bkg = state.window.background()
-    if binned is None:
+    report = None
+    if located is not None:
+        report = check_window(state, located, bkg, settings,
+                              f"nemoml_cycle window {w} ({settings.cn_nemoml_obs})")
+        located = located.select(report.keep) if report.n_rejected else located
+    if located is None or len(located) == 0:
         inc = {v: np.zeros(a.shape[1:]) for v, a in bkg.items()}
     else:
-        inc = state.analyse(bkg, binned)
+        inc = state.analyse(bkg, bin_located(located, state.grid.shape))
+    state.qc.append(report)
     state.window.arm(kt, iau_weights(steps, settings.nn_nemoml_iaufn), inc)
     state.window.clear()
     checksum = float(sum(np.abs(np.asarray(a, np.float64)).sum() for a in inc.values()))
     start, end = clock.window_times(w)
     log.info("nemoml_cycle window %d: dates %.6f to %.6f (days %g to %g), %d observation(s)%s, "
-             "%.3f s, IAU over %d steps from kt %d, |increment| sum %r", w,
+             "%.3f s, IAU over %d steps from kt %d, |increment| sum %r %s", w,
              clock.date(clock.it000 - 1 + w * clock.window_steps), clock.date(kt), start, end,
              nobs, "" if nobs else " (none: increment zero)", time.perf_counter() - t0, steps,
-             kt + 1, checksum)
+             kt + 1, checksum, report.describe() if report is not None else "QC none")
     return steps, inc
 
 

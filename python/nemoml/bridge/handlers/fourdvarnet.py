@@ -18,13 +18,23 @@ Two solvers are served, told apart by their ``solver.json`` format:
   regular grid (``glamt`` constant along j), persistence background, SSH increment only.
 
 Either solver runs on the root's ``cn_nemoml_device`` (``bridge.device``).
+
+At asm_inc_init, before the analysis, the observations pass the background check (:mod:`qc`,
+``rn_nemoml_qc_k``) against the host's state held over the window: the spread is the 3D
+solver's training backgrounds' error per level and variable (``background_error_std``), or the
+QG solver's training SSH spread, plus each observation's error. The counts rejected per
+variable and platform are logged; more than ``rn_nemoml_qc_maxrej`` rejected stops the run.
 """
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
 from nemoml.bridge.hooks import Handler
+
+log = logging.getLogger("nemoml.4dvarnet")
 
 
 def _regular_axes(session) -> tuple[np.ndarray, np.ndarray]:
@@ -80,7 +90,7 @@ def check_solver_grid(solver, grid) -> None:
 
 def _prepare_3d(session, path: str) -> None:
     from nemoml.assimilate.gyre.export import load_state_solver
-    from nemoml.assimilate.obs.obsfile import bin_obs, read_obs_set
+    from nemoml.assimilate.obs.obsfile import locate_obs, read_obs_set
 
     s = session.settings
     check_asminc(s)
@@ -95,16 +105,19 @@ def _prepare_3d(session, path: str) -> None:
                          f"window starting at day {day0:g} (first at obs index "
                          f"{int(np.flatnonzero(obs.time >= day0 + solver.window)[0])}): the "
                          f"file must hold one window of the solver")
-    binned = bin_obs(obs, grid, day0, solver.window, s.cn_nemoml_obs, solver.layout.variables)
-    session.cache["4dvarnet"] = ("3d", solver, binned, day0)
+    located = locate_obs(obs, grid, day0, solver.window, s.cn_nemoml_obs,
+                         solver.layout.variables)  # every position checked now
+    session.cache["4dvarnet"] = ("3d", solver, (located, grid.shape), day0)
 
 
 def _prepare(session, argument: str) -> None:
     from nemoml.assimilate.gyre.export import is_state_solver
-    from nemoml.assimilate.obs.obsfile import grid_obs, read_obs
+    from nemoml.assimilate.obs import qc
+    from nemoml.assimilate.obs.obsfile import grid_points, read_obs
     from nemoml.assimilate.qg.export import load_solver
 
     s = session.settings
+    qc.check_settings(s.rn_nemoml_qc_k, s.rn_nemoml_qc_maxrej)
     path = argument or s.cn_nemoml_da
     if is_state_solver(path):
         _prepare_3d(session, path)
@@ -117,31 +130,46 @@ def _prepare(session, argument: str) -> None:
     x, y = _regular_axes(session)
     obs = read_obs(s.cn_nemoml_obs)
     day0 = float(np.floor(obs.time.min()))
-    values, mask = grid_obs(obs, x, y, day0, solver.window, source=s.cn_nemoml_obs)
-    if int(mask.sum()) < len(obs):
-        late = int(np.sum(obs.time >= day0 + solver.window))
-        if late:
-            raise ValueError(f"{s.cn_nemoml_obs}: {late} observation(s) after the "
-                             f"{solver.window}-day window starting at day {day0:g}")
-    mask &= session.global_masks["tmask"][0][None]
-    session.cache["4dvarnet"] = ("qg", solver, (np.nan_to_num(values), mask), day0)
+    placed = grid_points(obs, x, y, day0, solver.window, s.cn_nemoml_obs)  # positions checked
+    late = int(np.sum(obs.time >= day0 + solver.window))
+    if late:
+        raise ValueError(f"{s.cn_nemoml_obs}: {late} observation(s) after the "
+                         f"{solver.window}-day window starting at day {day0:g}")
+    session.cache["4dvarnet"] = ("qg", solver, (obs, placed, x, y), day0)
 
 
 def _run(session, argument: str, inputs: dict, outputs: dict) -> dict:
-    kind, solver, obs, _ = session.cache["4dvarnet"]
+    from nemoml.assimilate.obs import qc
+    from nemoml.assimilate.obs.obsfile import bin_located, grid_obs
+
+    kind, solver, obs, day0 = session.cache["4dvarnet"]
+    s = session.settings
+    where = f"nemoml_increments ({s.cn_nemoml_obs})"
     result = {name: np.zeros(shape) for name, shape in outputs.items()}
     if kind == "3d":
+        located, shape = obs
         nz = solver.layout.grid.shape[0]
         state = {"T": inputs["tn"][:nz], "S": inputs["sn"][:nz], "SSH": inputs["sshn"]}
         background = {v: np.repeat(a[None], solver.window, axis=0) for v, a in state.items()}
-        inc = solver.increment(background, obs, where="nemoml_increments (host state)")
+        report = qc.check_located(located, background, solver.background_variance(located),
+                                  s.rn_nemoml_qc_k, s.rn_nemoml_qc_maxrej, where)
+        log.info("%s: %s", where, report.describe())
+        binned = bin_located(located.select(report.keep), shape)
+        inc = solver.increment(background, binned, where="nemoml_increments (host state)")
         result["t_bkginc"][:nz] = inc["T"]
         result["s_bkginc"][:nz] = inc["S"]
         result["ssh_bkginc"] = inc["SSH"]
     else:
-        values, mask = obs
+        points, placed, x, y = obs
         background = np.repeat(inputs["sshn"][None].astype(np.float32), solver.window, axis=0)
-        result["ssh_bkginc"] = solver.increment(background, values, mask).astype(np.float64)
+        keep, report = qc.check_points(points, *placed, background,
+                                       solver.background_variance(), s.rn_nemoml_qc_k,
+                                       s.rn_nemoml_qc_maxrej, where)
+        log.info("%s: %s", where, report.describe())
+        values, mask = grid_obs(points, x, y, day0, solver.window, s.cn_nemoml_obs, keep)
+        mask &= session.global_masks["tmask"][0][None]
+        result["ssh_bkginc"] = solver.increment(background, np.nan_to_num(values),
+                                                mask).astype(np.float64)
     if session.settings.cn_nemoml_incout:
         _write_increments(session, result, session.settings.cn_nemoml_incout)
     return result

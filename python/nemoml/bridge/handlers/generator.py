@@ -1,7 +1,8 @@
 """The generator inside NEMO: the bridge's ``generator`` handler for ``nemoml_istate``.
 
-At init (on the root rank) the exported generator is loaded and checked against the host's grid
-and land mask. At istate it samples one constrained state from the global fields the bridge
+At init (on the root rank) the exported generator's ``generator.json`` is checked against the
+host's mesh (shape, levels' depths and thicknesses, land masks), naming that file, before its
+denoiser is loaded. At istate it samples one constrained state from the global fields the bridge
 gathered, seeded by ``nn_nemoml_seed``: the state is the same for any decomposition.
 
 Velocities default to zero (``cn_nemoml_uv = 'zero'``): NEMO adjusts to the generated density
@@ -37,6 +38,7 @@ CONSTRAINT_SWITCHES = (("ln_nemoml_c1", "c1"), ("ln_nemoml_c2", "c2"), ("ln_nemo
 
 def _prepare(session, argument: str) -> None:
     from nemoml.generate import load_generator
+    from nemoml.generate.export import metadata_grid
 
     s = session.settings
     if s.cn_nemoml_uv == "thermal_wind":
@@ -47,22 +49,43 @@ def _prepare(session, argument: str) -> None:
             raise ValueError(f"cn_nemoml_uv = 'thermal_wind' needs the host to pass "
                              f"{', '.join(missing)} at nemoml_init")
     path = argument or s.cn_nemoml_generator
+    meta_path, _, grid, layout = metadata_grid(path)
+    check_grid(session, grid, str(meta_path), s.cn_nemoml_uv == "generated")
     gen = load_generator(path, device=session.registry.device)
-    nz, ny, nx = gen.layout.grid.shape
-    jpk = session.grid["jpk"]
-    nj, ni = session.exchange.shape2d
-    if (ny, nx) != (nj, ni) or nz > jpk:
-        raise ValueError(f"generator {path} was trained on a {nx}x{ny}x{nz} grid, the host runs "
-                         f"{ni}x{nj}x{jpk} (x, y, levels)")
-    host = session.global_masks["tmask"][:nz]
-    differ = int((host != gen.layout.grid.tmask.astype(bool)).sum())
-    if differ:
-        raise ValueError(f"generator {path}: its land mask differs from the host's tmask at "
-                         f"{differ} point(s); train it on this configuration's mesh mask")
     check_eos(gen, s.host_eos(), path)
     if s.cn_nemoml_uv == "generated" and "U" not in gen.layout.variables:
         raise ValueError(f"cn_nemoml_uv = 'generated' but generator {path} has no U, V")
     session.cache["generator"] = gen
+
+
+def check_grid(session, grid, where: str, velocities: bool = False) -> None:
+    """The generator's grid (``GridInfo`` of its ``generator.json``) must be the host's mesh:
+    horizontal shape, no more levels than ``jpk``, the same level depths and thicknesses
+    (``gdept_1d``, ``e3t_1d``: a state on other levels is a state of another ocean) and land
+    masks (``umask``, ``vmask`` too when it generates velocities). Errors name ``where``.
+    """
+    nz, ny, nx = grid.shape
+    jpk = session.grid["jpk"]
+    nj, ni = session.exchange.shape2d
+    if (ny, nx) != (nj, ni) or nz > jpk:
+        raise ValueError(f"generator {where} was trained on a {nx}x{ny}x{nz} grid, the host "
+                         f"runs {ni}x{nj}x{jpk} (x, y, levels)")
+    for name, mine in (("gdept_1d", grid.gdept), ("e3t_1d", grid.e3t)):
+        host = np.asarray(session.depths[name], np.float64).reshape(-1)[:nz]
+        # 1e-6 relative: float32 round trips of the mesh file pass, any other grid does not
+        bad = np.flatnonzero(~np.isclose(mine[:nz], host, rtol=1e-6, atol=1e-6))
+        if bad.size:
+            k = int(bad[0])
+            raise ValueError(f"generator {where}: its {name} differs from the host's at "
+                             f"{bad.size} of {nz} level(s) (first: level {k + 1}, "
+                             f"{mine[k]:.6g} m in the generator, {host[k]:.6g} m in the host); "
+                             f"train it on this configuration's mesh mask")
+    masks = (("tmask", grid.tmask), ("umask", grid.umask), ("vmask", grid.vmask))
+    for name, mine in masks[:3 if velocities else 1]:
+        differ = int((session.global_masks[name][:nz] != mine.astype(bool)).sum())
+        if differ:
+            raise ValueError(f"generator {where}: its land mask differs from the host's {name} "
+                             f"at {differ} point(s); train it on this configuration's mesh mask")
 
 
 def check_eos(gen, host, path: str) -> None:

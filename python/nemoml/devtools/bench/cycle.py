@@ -11,6 +11,11 @@ window (obs binning, background, EnOI); ``wall_seconds`` the whole run, start-up
 same case with ``cn_nemoml_cycle_method = '4dvarnet'`` (the packaged solver) is run too, and
 where it stops the message is reported (``4dvarnet_*`` keys, its RMSE when it runs through;
 not with ``--quick``).
+
+The background check of the observations (:mod:`qc`, default ``rn_nemoml_qc_k``):
+``qc_k``, ``qc_rejected`` (all windows), ``qc_rejected_per_window`` and ``qc_rejected_by``
+(per variable/platform, summed over the windows), from the windows' log lines; the same with
+``4dvarnet_`` for the 4DVarNet run.
 """
 
 from __future__ import annotations
@@ -29,8 +34,19 @@ def _rms(windows: list[dict], key: str, first: int = 0) -> float:
     return float(np.sqrt(np.mean([w[key] ** 2 for w in windows[first:]])))
 
 
+def _qc(analyses: list[dict], prefix: str = "") -> dict:
+    by: dict = {}
+    for a in analyses:
+        for lab, n in a["qc_rejected_by"].items():
+            by[lab] = by.get(lab, 0) + n
+    return {f"{prefix}qc_rejected": sum(a["qc_rejected"] for a in analyses),
+            f"{prefix}qc_rejected_per_window": [a["qc_rejected"] for a in analyses],
+            f"{prefix}qc_rejected_by": by}
+
+
 def run(args) -> dict:
     from nemoml.assimilate.cycling import replay_case as replay
+    from nemoml.bridge.settings import Settings
     from nemoml.devtools.replay_host import run_replay
 
     days = 30 if getattr(args, "quick", False) else DAYS
@@ -50,7 +66,8 @@ def run(args) -> dict:
                  "observations_per_window": float(np.mean([a["observations"]
                                                            for a in r.analyses])),
                  "seconds_per_window": float(np.mean([a["seconds"] for a in r.analyses])),
-                 "wall_seconds": wall, "per_window": w}
+                 "wall_seconds": wall, "per_window": w, "qc_k": Settings().rn_nemoml_qc_k,
+                 **_qc(r.analyses)}
     for v in ("T", "S", "SSH"):
         for tag in ("free", "cycled"):
             out[f"rmse_{v}_{tag}"] = _rms(w, f"rmse_{v}_{tag}")
@@ -61,6 +78,7 @@ def run(args) -> dict:
     if other is not None:
         out["4dvarnet_returncode"] = other.returncode
         out["4dvarnet_analysed_windows"] = len(other.analyses)
+        out.update(_qc(other.analyses, "4dvarnet_"))
         out["4dvarnet_per_window_rmse_T_cycled"] = [x["rmse_T_cycled"] for x in other.windows]
         out["4dvarnet_error"] = next((e for e in other.errors() if "failed:" in e), "")
         if other.returncode == 0:  # the same case, windows and free run as EnOI's

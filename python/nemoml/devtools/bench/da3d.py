@@ -11,6 +11,11 @@ localisation at 1000 km. ``enoi_states``: B from the non-seasonal anomalies of t
 years' states (every 10th day minus their mean), the textbook static ensemble. Timings: mean
 seconds per window of each method's analysis (obs binning excluded), same process and threads.
 
+Each method analyses the observations that pass its background check (:mod:`qc`, default
+``k``; its own spread: the 4DVarNet's training backgrounds' error, each EnOI's ensemble
+variance): ``qc_rejected_<method>`` counts the rejected over the year, ``qc_rejected_by_<method>``
+per variable/platform, ``qc_checked`` the observations checked (per method, the same).
+
 ``calendar_climatology`` is no assimilation: the mean of the four training years' truth on the
 same calendar day. GYRE at 1 degree repeats its years, so it is the floor a method that
 learnt the training years can reach; on a configuration with weather it would not be.
@@ -50,7 +55,8 @@ def run(args) -> dict:
     from nemoml.assimilate.gyre import twin as gyre
     from nemoml.assimilate.gyre.export import load_state_solver
     from nemoml.assimilate.gyre.train import Experiment, Train3DConfig
-    from nemoml.assimilate.obs.obsfile import bin_obs
+    from nemoml.assimilate.obs import qc
+    from nemoml.assimilate.obs.obsfile import bin_located, locate_obs
 
     model = getattr(args, "model", None) or PACKAGED
     solver = load_state_solver(model)
@@ -71,17 +77,31 @@ def run(args) -> dict:
     methods = ("background", "4dvarnet", *enois, "calendar_climatology")
     acc = {m: [] for m in methods}
     seconds = {m: 0.0 for m in ("4dvarnet", *enois)}
+    spread = {"4dvarnet": solver.background_variance,
+              **{name: (lambda loc, en=en: en.background_variance(loc.names(), loc.level,
+                                                                  loc.j, loc.i))
+                 for name, en in enois.items()}}
+    rejected = {m: {} for m in spread}
+    checked = 0
     for w, s in enumerate(starts):
         bkg = gyre.background(test, s, n_t, pats, w % len(pats))
-        binned = bin_obs(obs, exp.grid, float(np.floor(test.days[s])), n_t, "test obs")
+        located = locate_obs(obs, exp.grid, float(np.floor(test.days[s])), n_t, "test obs")
+        checked += len(located)
+        binned = {}
+        for m, variance in spread.items():  # each method's own background check
+            rep = qc.check_located(located, bkg, variance(located), qc.DEFAULT_K,
+                                   qc.DEFAULT_MAX_REJECTED, f"test obs (window {w}, {m})")
+            for lab, n in rep.rejected.items():
+                rejected[m][lab] = rejected[m].get(lab, 0) + n
+            binned[m] = bin_located(located.select(rep.keep), exp.grid.shape)
         truth = {v: getattr(test, v)[s + c] for v in gyre.VARS}
         centre = {v: bkg[v][c] for v in gyre.VARS}
         t0 = time.perf_counter()
-        inc = {"4dvarnet": solver.increment(bkg, binned)}
+        inc = {"4dvarnet": solver.increment(bkg, binned["4dvarnet"])}
         seconds["4dvarnet"] += time.perf_counter() - t0
         for name, en in enois.items():
             t0 = time.perf_counter()
-            inc[name] = en.increment(bkg, binned)
+            inc[name] = en.increment(bkg, binned[name])
             seconds[name] += time.perf_counter() - t0
         acc["background"].append(_scores({v: centre[v] - truth[v] for v in truth}, exp.grid))
         clim = {v: getattr(years, v)[(s + c) % 360::360].mean(axis=0) for v in truth}
@@ -102,4 +122,8 @@ def run(args) -> dict:
             out[f"rmse_{v}_enoi"] / out[f"rmse_{v}_background"]
     for m, t in seconds.items():
         out[f"seconds_per_window_{m}"] = t / starts.size
+    out["qc_k"], out["qc_checked"] = qc.DEFAULT_K, checked
+    for m, by in rejected.items():
+        out[f"qc_rejected_{m}"] = sum(by.values())
+        out[f"qc_rejected_by_{m}"] = by
     return out
