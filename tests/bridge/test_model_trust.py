@@ -12,14 +12,14 @@ from .conftest import requires_mpirun
 pytestmark = [requires_mpirun, pytest.mark.mpi]
 
 
-@pytest.mark.parametrize("kind", ["pt2", "checkpoint"])
-def test_a_model_that_runs_code_stops_every_rank(hostdir, kind):
+@pytest.mark.parametrize("kind,ranks", [("pt2", 2), ("checkpoint", 2), ("pt2", 4)])
+def test_a_model_that_runs_code_stops_every_rank(hostdir, kind, ranks):
     marker = hostdir / "payload_ran"
     bad = evil_pt2(hostdir, marker) if kind == "pt2" else \
         evil_checkpoint(hostdir / "evil.pt", marker)
     settings = {**default_settings(hostdir / "models"),
                 "cn_nemoml_models": f"istate={bad}, increments={hostdir}/models/increments.pt"}
-    r = run_host(2, hostdir, settings=settings, timeout=180)
+    r = run_host(ranks, hostdir, settings=settings, timeout=180)
     assert r.returncode == 2, r.output
     err = r.error()
     assert "nemoml_init failed" in err and f"model 'istate': cannot load {bad}" in err, err

@@ -72,15 +72,16 @@ def test_without_the_check_gross_errors_reach_the_increment(cases, clean, tmp_pa
     assert r.windows[-1]["rmse_T_cycled"] > 1e20
 
 
-def test_a_window_losing_too_many_stops_every_rank(cases, tmp_path):
-    r = run_replay(cases["bad"], 2, tmp_path, timeout=300,
+@pytest.mark.parametrize("ranks", [2, 4])
+def test_a_window_losing_too_many_stops_every_rank(cases, tmp_path, ranks):
+    r = run_replay(cases["bad"], ranks, tmp_path, timeout=300,
                    nemoml={"rn_nemoml_qc_maxrej": 0.005})
     assert r.returncode != 0
     errors = "\n".join(r.errors())
     assert "the background check rejected 200 of" in errors, r.output[-3000:]
     assert "rn_nemoml_qc_maxrej = 0.005" in errors
     assert sorted(ln.split(":")[1] for ln in r.errors() if "status" in ln) == \
-        [" rank 0", " rank 1"]  # each rank got the nonzero status
+        [f" rank {i}" for i in range(ranks)]  # each rank got the nonzero status
     assert r.analyses == []  # stopped at window 0, before any increment
 
 
