@@ -23,8 +23,9 @@ The checks:
 5. ``cycle_too_long_stops``: a 30-day window in the 20-day run stops with the reason.
 
 A normal end is NEMO's: exit status 0, ``run.stat``'s last step is the run's last step
-(``nn_itend``), ocean.output's closing ``AAAAAAAA`` flag (the second one: the first is the
-start-up banner) and no ``E R R O R`` in it.
+(``nn_itend``; the check sets ``sn_cfctl%l_runstat``), ocean.output ending with the
+``AAAAAAAA`` flag NEMO writes when its time loop is over (the same flag also follows the
+start-up banner: finding it is not enough) and no ``E R R O R`` in it.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from nemoml.devtools import nemo_namelist as nmlio
 CYCLE_DAYS = 20  # the cycle runs: days from 135-01-01
 CYCLE_WINDOW = 10  # days per window
 CYCLE_DATE0 = "01350101"
-FLAG = "AAAAAAAA"  # NEMO writes it once after the banner and once when the run ends
+FLAG = "AAAAAAAA"  # NEMO writes it after the banner, at init, and last when the run ends
 
 
 class CheckError(RuntimeError):
@@ -138,8 +139,10 @@ class RunResult:
                            f"{self.nn_itend}")
         if "E R R O R" in self.output:
             return False, "ocean.output reports E R R O R"
-        if self.output.count(FLAG) < 2:
-            return False, "ocean.output has no closing AAAAAAAA flag (only the banner's)"
+        tail = [ln.strip() for ln in self.output.splitlines() if ln.strip()][-1:]
+        if tail != [FLAG]:
+            return False, ("ocean.output does not end with NEMO's closing AAAAAAAA flag (the "
+                           "banner's does not count)")
         return True, "normal end"
 
 
@@ -162,7 +165,8 @@ def prepare(cfg: NemoConfig, work: Path, name: str, steps: int,
         link.unlink()
     link.symlink_to(cfg.exe)
     groups = {"namrun": {"nn_it000": "1", "nn_itend": str(steps), "nn_stock": str(steps),
-                         "ln_rstart": ".false."}}
+                         "ln_rstart": ".false."},
+              "namctl": {"sn_cfctl%l_runstat": ".true."}}  # run.stat: the last step done
     for group, values in edits.items():
         groups.setdefault(group, {}).update(values)
     nml = d / "namelist_cfg"

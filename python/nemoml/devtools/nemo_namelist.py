@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 _GROUP = re.compile(r"^\s*&(\w+)", re.I)
 _END = re.compile(r"^\s*/\s*(!.*)?$")
-_ASSIGN = re.compile(r"(\w+)(\([^)]*\))?\s*=\s*('(?:[^']|'')*'|\"[^\"]*\"|[^,]*)")
+_ASSIGN = re.compile(r"([\w%]+)(\([^)]*\))?\s*=\s*('(?:[^']|'')*'|\"[^\"]*\"|[^,]*)")
 
 
 @dataclass(frozen=True)
