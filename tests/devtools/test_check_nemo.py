@@ -80,7 +80,7 @@ def test_an_unbuilt_or_unpatched_configuration_is_an_error(tmp_path):
 def test_a_step_that_does_not_divide_a_day_is_an_error(tmp_path):
     cfg = cn.read_config(make_config(tmp_path, "4.2", dt="   rn_Dt = 7000."))
     with pytest.raises(cn.CheckError, match="does not divide a day"):
-        cfg.steps_per_day
+        _ = cfg.steps_per_day
 
 
 def test_the_banner_alone_is_not_a_normal_end():
