@@ -96,6 +96,9 @@ def test_the_banner_alone_is_not_a_normal_end():
         "E R R O R": cn.RunResult("r", Path("."), 0, 20,
                                   banner + " ===>>> : E R R O R\n AAAAAAAA", 20),
     }
+    stopped = cn.RunResult("r", Path("."), 123, 20, banner + "\n  ===>>> : E R R O R\n\n"
+                           "          ===========\n\n zdf_tke_init: with no ice model\n", None)
+    assert stopped.normal_end()[1] == "exit status 123: zdf_tke_init: with no ice model"
     for why, r in cases.items():
         ok, text = r.normal_end()
         assert not ok and why in text, (why, text)

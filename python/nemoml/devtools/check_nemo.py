@@ -133,7 +133,8 @@ class RunResult:
     def normal_end(self) -> tuple[bool, str]:
         """NEMO's normal end: status 0, run.stat up to nn_itend, the closing flag, no error."""
         if self.returncode != 0:
-            return False, f"exit status {self.returncode}"
+            error = first_error(self.output)
+            return False, f"exit status {self.returncode}" + (f": {error}" if error else "")
         if self.last_step != self.nn_itend:
             return False, (f"run.stat ends at step {self.last_step}, not nn_itend = "
                            f"{self.nn_itend}")
@@ -144,6 +145,17 @@ class RunResult:
             return False, ("ocean.output does not end with NEMO's closing AAAAAAAA flag (the "
                            "banner's does not count)")
         return True, "normal end"
+
+
+def first_error(output: str) -> str | None:
+    """The first message after an ``E R R O R`` banner of ocean.output, or None."""
+    lines = output.splitlines()
+    for k, line in enumerate(lines):
+        if "E R R O R" in line:
+            for text in lines[k + 1:k + 8]:
+                if text.strip() and set(text.strip()) != {"="}:
+                    return text.strip()
+    return None
 
 
 def last_step(run_stat: str) -> int | None:
