@@ -5,6 +5,7 @@ NEMO writes there: ``ocean.output`` (the start-up banner's ``AAAAAAAA``, the hoo
 closing flag), ``run.stat`` (one line a step), and with ``ln_meshmask`` a mesh mask: the embedded
 GYRE mesh moved ``FAKE_NEMO_EAST`` degrees east (a 4.2-like grid, default 6.7). It stops as
 NEMO and the bridge would: an EOS other than the generator's, a cycle window longer than the run.
+A key of ``&nam_asminc`` that namelist_ref lacks stops it (NEMO's "misspelled variable").
 ``FAKE_NEMO_STOP_AT=K``: the run stops quietly after step K with status 0 (the banner only).
 """
 
@@ -28,6 +29,16 @@ def main() -> int:
     out = open("ocean.output", "w")
     out.write(" NEMO stand-in (tests)\n" + FLAG)
     itend = int(get("namrun", "nn_itend"))
+    # as NEMO reads &nam_asminc: a key namelist_ref does not have is a misspelled variable
+    keys = {}
+    for name in ("namelist_cfg", "namelist_ref"):
+        lines = Path(name).read_text().splitlines()
+        keys[name] = {k for g in nml.groups(lines, "nam_asminc")
+                      for _, k, _ in nml.assignments(lines, g)}
+    if keys["namelist_cfg"] - keys["namelist_ref"]:
+        out.write(" ===>>> : E R R O R\n misspelled variable in namelist nam_asminc in "
+                  "configuration namelist\n")
+        return 123
     stop_at = int(os.environ.get("FAKE_NEMO_STOP_AT", "0")) or None
     if get("namdom", "ln_meshmask", False):
         write_mesh(float(os.environ.get("FAKE_NEMO_EAST", "6.7")))

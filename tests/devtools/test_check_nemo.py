@@ -49,8 +49,12 @@ def make_config(root: Path, version: str, keys: str = "key_linssh key_asminc",
     if dt is None:
         dt = "!MLF   rn_Dt = 7200.\n   rn_Dt = 14400." if rk3 else "   rn_Dt = 7200."
     (cfg / "EXP00/namelist_cfg").write_text(NAMELIST.format(dt=dt))
+    iau = ("ln_trainc = .false., ln_dyninc = .false., ln_sshinc = .false.\n"
+           "   ln_asmdin = .false., ln_asmiau = .false.\n   "
+           + ("nn_itiaustr = 1\n   nn_itiaufin = 15" if rk3
+              else "nitiaustr = 1\n   nitiaufin = 15"))
     (cfg / "EXP00/namelist_ref").write_text("&namrun\n   nn_leapy = 0\n/\n&namdom\n"
-                                            "   rn_Dt = 5400.\n/\n")
+                                            f"   rn_Dt = 5400.\n/\n&nam_asminc\n   {iau}\n/\n")
     (cfg / "EXP00/iodef.xml").write_text("<xml/>\n")
     (cfg / "MY_SRC/nemogcm.F90").write_text("   USE nemoml_hooks   !! nemoml\n" if patched
                                             else "")
@@ -62,6 +66,8 @@ def test_the_configuration_is_read_from_its_own_files(tmp_path, version, scheme,
     cfg = cn.read_config(make_config(tmp_path, version))
     assert (cfg.version, cfg.scheme, cfg.steps_per_day) == (version, scheme, spd)
     assert cfg.nn_gyre == 1 and cfg.nn_leapy == 30 and "key_asminc" in cfg.keys
+    assert cfg.iau_keys == (("nn_itiaustr", "nn_itiaufin") if version == "5.0"
+                            else ("nitiaustr", "nitiaufin"))
     assert "MLF" not in str(cfg.rn_dt)  # the commented-out "!MLF rn_Dt" line is not read
 
 

@@ -6,8 +6,9 @@ its ``EXP00`` (namelists and XML files, the executable linked) under a work dire
 What it reads from the configuration itself (:func:`read_config`): the executable
 (``BLD/bin/nemo.exe``), the keys (``cpp_NAME.fcm``: ``key_RK3`` -> RK3, otherwise MLF;
 ``key_asminc``), the time step ``rn_Dt``, the calendar (``nn_leapy``, ``nn_date0``) and
-``nn_GYRE`` from ``EXP00/namelist_cfg`` over ``namelist_ref``, and, from the plain run, the grid
-(``ln_meshmask``: the mesh mask NEMO writes, joined over the ranks).
+``nn_GYRE`` from ``EXP00/namelist_cfg`` over ``namelist_ref``, the IAU keys as this NEMO
+spells them (5.0 ``nn_itiaustr``, 4.2 ``nitiaustr``, from ``&nam_asminc``), and, from the plain
+run, the grid (``ln_meshmask``: the mesh mask NEMO writes, joined over the ranks).
 
 The checks:
 
@@ -62,6 +63,7 @@ class NemoConfig:
     nn_date0: int
     nn_gyre: int | None
     version: str  # "5.0" (stprk3.F90 in the tree) or "4.2"
+    iau_keys: tuple[str, str] = ("nn_itiaustr", "nn_itiaufin")  # 4.2: nitiaustr, nitiaufin
 
     @property
     def scheme(self) -> str:
@@ -106,10 +108,14 @@ def read_config(cfg: str | os.PathLike, nemo: Path | None = None) -> NemoConfig:
         raise CheckError(f"no rn_Dt in &namdom of {exp}/namelist_cfg or namelist_ref")
     nemo = Path(nemo) if nemo else cfg.parent.parent
     version = "5.0" if (nemo / "src" / "OCE" / "stprk3.F90").is_file() else "4.2"
+    # the IAU window's keys as this NEMO spells them (namelist_ref's &nam_asminc)
+    asm = {k for text in texts for g in nmlio.groups(text.splitlines(), "nam_asminc")
+           for _, k, _ in nmlio.assignments(text.splitlines(), g)}
+    iau = ("nitiaustr", "nitiaufin") if "nitiaustr" in asm else ("nn_itiaustr", "nn_itiaufin")
     return NemoConfig(cfg, exe, exp, keys, float(rn_dt),
                       int(nmlio.lookup(texts, "namrun", "nn_leapy") or 0),
                       int(nmlio.lookup(texts, "namrun", "nn_date0") or 10101),
-                      nmlio.lookup(texts, "namusr_def", "nn_GYRE"), version)
+                      nmlio.lookup(texts, "namusr_def", "nn_GYRE"), version, iau)
 
 
 def _read(path: Path) -> str:
@@ -368,8 +374,8 @@ def run_checks(cfg_dir: str | os.PathLike, ranks: int = 2, steps: int = 20,
             "namnemoml": {"ln_nemoml": ".true.", "nn_nemoml_cycle": str(window),
                           "cn_nemoml_obs": f"'{obs}'", "cn_nemoml_enoi_ens": f"'{ens}'"},
             "nam_asminc": {"ln_asmiau": ".true.", "ln_asmdin": ".false.", "ln_trainc": ".true.",
-                           "ln_sshinc": ".true.", "ln_dyninc": ".false.", "nn_itiaustr": "1",
-                           "nn_itiaufin": str(spd)}}
+                           "ln_sshinc": ".true.", "ln_dyninc": ".false.",
+                           cfg.iau_keys[0]: "1", cfg.iau_keys[1]: str(spd)}}
         return go(name, CYCLE_DAYS * spd, edits)
 
     r = cyc("cycle", CYCLE_WINDOW)
