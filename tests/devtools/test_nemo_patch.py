@@ -1,8 +1,11 @@
 """patch-nemo on NEMO-like files written here (no NEMO code): anchors found, missing, run twice."""
 
+import re
+from pathlib import Path
+
 import pytest
 
-from nemoml.devtools.nemo_patch import MARK, PatchError, patch_config
+from nemoml.devtools.nemo_patch import MARK, PatchError, parse_settings, patch_config
 
 NEMOGCM = """MODULE nemogcm
    USE istate         ! initial state setting          (istate_init routine)
@@ -218,3 +221,61 @@ def test_a_block_of_an_older_nemoml_is_brought_up_to_date(tree):
     assert [r for r in report if r.endswith(": updated")] == [
         "asminc.F90: module: updated",
         "asminc.F90: increments filled inline instead of read from the file: updated"]
+
+
+def _nml(config):
+    return (config / "EXPREF" / "namelist_cfg").read_text()
+
+
+def test_settings_are_set_in_the_appended_block(tree):
+    from nemoml.devtools import nemo_namelist as nml
+    from nemoml.devtools.nemo_patch import istate_settings
+
+    nemo, config = tree
+    report = patch_config(config, nemo, istate_settings())
+    text = _nml(config)
+    assert len(nml.groups(text.splitlines(), "namnemoml")) == 1
+    assert nml.lookup([text], "namnemoml", "ln_nemoml") is True
+    assert nml.lookup([text], "namnemoml", "ln_nemoml_istate") is True
+    gen = nml.lookup([text], "namnemoml", "cn_nemoml_generator")
+    assert gen and (Path(gen) / "generator.json").is_file()
+    # the line keeps its place and comment
+    assert re.search(r"^\s*ln_nemoml\s*=\s*\.true\.\s*!\s*switch the plugin on", text, re.M)
+    assert any("set ln_nemoml = .true." in r for r in report)
+
+
+def test_an_existing_block_is_edited_not_doubled(tree):
+    from nemoml.devtools import nemo_namelist as nml
+
+    nemo, config = tree
+    path = config / "EXPREF" / "namelist_cfg"
+    path.write_text(_nml(config) + "&namnemoml\n   ln_nemoml = .false., nn_nemoml_steps = 7\n/\n")
+    report = patch_config(config, nemo, parse_settings(["ln_nemoml=.true."]))
+    text = _nml(config)
+    assert len(nml.groups(text.splitlines(), "namnemoml")) == 1
+    assert nml.lookup([text], "namnemoml", "ln_nemoml") is True
+    assert nml.lookup([text], "namnemoml", "nn_nemoml_steps") == 7
+    assert any("already present, set ln_nemoml = .true." in r for r in report)
+
+
+def test_two_blocks_are_warned_about(tree):
+    nemo, config = tree
+    path = config / "EXPREF" / "namelist_cfg"
+    path.write_text(_nml(config) + "&namnemoml\n   ln_nemoml = .false.\n/\n"
+                    "&namnemoml   ! the README's block, added by hand\n   ln_nemoml = .true.\n/\n")
+    report = patch_config(config, nemo)
+    warning = next(r for r in report if r.startswith("warning:"))
+    assert "EXPREF/namelist_cfg holds 2 &namnemoml blocks (lines 4, 7)" in warning
+    assert "NEMO reads only the first" in warning
+
+
+def test_an_unknown_key_names_the_closest(tree):
+    with pytest.raises(PatchError, match=r"no key 'ln_nemoml_istat'.*'ln_nemoml_istate'"):
+        parse_settings(["ln_nemoml_istat=.true."])
+    with pytest.raises(PatchError, match="expected KEY=VALUE"):
+        parse_settings(["ln_nemoml"])
+
+
+def test_a_missing_configuration_says_how_to_create_it(tmp_path):
+    with pytest.raises(PatchError, match=r"makenemo -n MY_GYRE -r REF .* -j 0"):
+        patch_config(tmp_path / "cfgs" / "MY_GYRE", tmp_path)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from nemoml.base.files import atomic_text
 from nemoml.base.paths import package_subdir
+from nemoml.devtools import nemo_namelist as nmlio
 
 MARK = "!! nemoml"
 
@@ -152,11 +153,47 @@ def experiment_namelists(config: Path) -> list[Path]:
     return sorted(p for p in config.glob("EXP*/namelist_cfg") if p.is_file())
 
 
-def patch_config(config: Path, nemo: Path | None = None) -> list[str]:
-    """Patch ``config/MY_SRC``; ``nemo`` is the NEMO tree (default: two levels above config)."""
+def known_keys() -> list[str]:
+    """The keys of ``&namnemoml`` (from the installed block)."""
+    block = namelist_block().splitlines()
+    return [k for _, k, _ in nmlio.assignments(block, nmlio.groups(block, "namnemoml")[0])]
+
+
+def istate_settings() -> dict[str, str]:
+    """``--istate``: the plugin on, the generated initial state from the packaged generator."""
+    from nemoml.base.packaged import GENERATOR
+
+    return {"ln_nemoml": ".true.", "ln_nemoml_istate": ".true.",
+            "cn_nemoml_generator": f"'{GENERATOR}'"}
+
+
+def parse_settings(pairs: list[str]) -> dict[str, str]:
+    """``KEY=VALUE`` pairs of ``--set``; an unknown key raises naming the closest known one."""
+    known = known_keys()
+    out = {}
+    for pair in pairs:
+        key, sep, val = pair.partition("=")
+        key, val = key.strip().lower(), val.strip()
+        if not sep or not key or not val:
+            raise PatchError(f"--set {pair!r}: expected KEY=VALUE, e.g. ln_nemoml=.true.")
+        if key not in known:
+            near = nmlio.closest(key, known)
+            raise PatchError(f"--set {pair!r}: &namnemoml has no key {key!r}"
+                             + (f" (did you mean {near!r}?)" if near else ""))
+        out[key] = val
+    return out
+
+
+def patch_config(config: Path, nemo: Path | None = None,
+                 settings: dict[str, str] | None = None) -> list[str]:
+    """Patch ``config/MY_SRC``; ``nemo`` is the NEMO tree (default: two levels above config);
+    ``settings`` (key -> Fortran value text) are set in the ``&namnemoml`` of every experiment
+    namelist, appended or already there."""
     config = Path(config).resolve()
     if not config.is_dir():
-        raise PatchError(f"configuration directory {config} does not exist")
+        raise PatchError(f"configuration directory {config} does not exist: create it first "
+                         f"with makenemo -n {config.name} -r REF ... -j 0 (creates it, builds "
+                         f"nothing; nemo_patches/README.md)")
     nemo = Path(nemo).resolve() if nemo else config.parent.parent
     mysrc = config / "MY_SRC"
     planned: dict[Path, str] = {}
@@ -186,11 +223,25 @@ def patch_config(config: Path, nemo: Path | None = None) -> list[str]:
     for nml in namelists:
         label = nml.relative_to(config)
         current = nml.read_text()
-        if re.search(r"^\s*&namnemoml\b", current, flags=re.M | re.I):
-            report.append(f"{label}: &namnemoml already present")
+        blocks = nmlio.groups(current.splitlines(), "namnemoml")
+        if len(blocks) > 1:
+            report.append(f"warning: {label} holds {len(blocks)} &namnemoml blocks (lines "
+                          f"{', '.join(str(b.start + 1) for b in blocks)}): NEMO reads only the "
+                          f"first; merge them into it")
+        if blocks:
+            text = current
+            what = "&namnemoml already present"
         else:
-            planned[nml] = current.rstrip("\n") + "\n" + namelist_block()
-            report.append(f"{label}: &namnemoml appended (ln_nemoml = .false.)")
+            text = current.rstrip("\n") + "\n" + namelist_block()
+            what = "&namnemoml appended"
+        if settings:
+            text = nmlio.set_keys(text, "namnemoml", settings)
+            what += ", set " + ", ".join(f"{k} = {v}" for k, v in settings.items())
+        elif not blocks:
+            what += " (ln_nemoml = .false.)"
+        if text != current:
+            planned[nml] = text
+        report.append(f"{label}: {what}")
     if not namelists:
         report.append(f"no EXP*/namelist_cfg in {config}: append {namelist_file()} to the "
                       f"namelist_cfg of your experiment")
