@@ -12,8 +12,9 @@ def _train_da_gyre(args: argparse.Namespace) -> int:
     import torch
 
     from nemoml.assimilate.fourdvarnet.multivariate import StateSolverConfig
+    from nemoml.assimilate.gyre.checkpoint import load_checkpoint
     from nemoml.assimilate.gyre.export import export_state_solver
-    from nemoml.assimilate.gyre.train import Train3DConfig, load_checkpoint, train
+    from nemoml.assimilate.gyre.train import Train3DConfig, train
     from nemoml.base import distributed
 
     if args.threads:

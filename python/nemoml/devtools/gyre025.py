@@ -21,8 +21,7 @@ import sys
 from pathlib import Path
 
 from nemoml.base.paths import shared_data
-from nemoml.devtools import nemo_namelist as nmlio
-from nemoml.devtools.check_nemo import CheckError, read_config, run_nemo
+from nemoml.devtools.check_nemo import CheckError, prepare, read_config, run_nemo
 from nemoml.io.collect import restart_sets
 
 DATA = shared_data("gyre025")
@@ -40,7 +39,6 @@ EDITS = {
     "namtra_ldf": {"rn_Ud": "0.024", "rn_Ld": "25.e+3"},
     "nameos": {"ln_eos80": ".true.", "ln_teos10": ".false.", "ln_seos": ".false."},
     "namnemoml": {"ln_nemoml": ".false."},
-    "namctl": {"sn_cfctl%l_runstat": ".true."},
 }
 
 
@@ -67,19 +65,10 @@ def run_chunk(cfg_dir: Path, out: Path, days: int, ranks: int = 2) -> int:
     run = out / "run"
     if run.exists():
         shutil.rmtree(run)  # an interrupted chunk: redone from the kept restart
-    run.mkdir(parents=True)
-    for f in cfg.exp.iterdir():
-        if f.is_file() and ("namelist" in f.name or f.suffix == ".xml"):
-            shutil.copy(f, run / f.name)
-    (run / "nemo").symlink_to(cfg.exe)
-    itend = kt0 + days * STEPS_PER_DAY
     edits = {g: dict(v) for g, v in EDITS.items()}
-    edits["namrun"].update({"nn_it000": str(kt0 + 1), "nn_itend": str(itend),
+    edits["namrun"].update({"nn_it000": str(kt0 + 1), "nn_itend": str(kt0 + days * STEPS_PER_DAY),
                             "cn_ocerst_in": f"'{stem}'", "cn_ocerst_indir": f"'{where}'"})
-    text = (run / "namelist_cfg").read_text()
-    for group, values in edits.items():
-        text = nmlio.set_keys(text, group, values)
-    (run / "namelist_cfg").write_text(text)
+    run, itend = prepare(cfg, out, "run", days * STEPS_PER_DAY, edits)
     ok, why = run_nemo(run, ranks, itend, timeout=600 + days * 120).normal_end()
     if not ok:
         raise CheckError(f"the 1/4-degree run from kt {kt0} to {itend} did not end normally: "

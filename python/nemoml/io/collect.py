@@ -140,8 +140,9 @@ def collect(run_dir: str | os.PathLike, grid: Grid, out: str | os.PathLike,
                 deleted += _delete(files, keep)  # written before an interruption
                 continue
             state = read_restart(path, grid)
+            time = state.time  # adatrj
             with open_nc(files[0]) as rs:
-                time, ndastp = read_scalar(rs, "adatrj"), read_scalar(rs, "ndastp")
+                ndastp = read_scalar(rs, "ndastp")
             if time is None or ndastp is None:
                 raise NemoFileError(files[0], "missing: a restart without its date",
                                     "adatrj" if time is None else "ndastp")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nemoml.assimilate.baselines.enoi import EnOI, EnOIConfig, dense_analysis, gaspari_cohn
-from nemoml.assimilate.obs.obsfile import Binned
+from nemoml.assimilate.obs.binning import Binned
 from nemoml.assimilate.obs.ocean_grid import OceanGrid
 
 

@@ -154,7 +154,7 @@ def test_bad_cycle_settings_say_why(kw, message):
 def test_packaged_4dvarnet_is_stable_on_a_background_near_the_truth():
     from nemoml.assimilate.cycling import replay_case as replay
     from nemoml.assimilate.gyre.export import load_state_solver
-    from nemoml.assimilate.obs.obsfile import bin_obs
+    from nemoml.assimilate.obs.binning import bin_obs
     from nemoml.assimilate.obs.ocean_grid import OceanGrid
     from nemoml.base.packaged import GYRE_SOLVER as PACKAGED_DA
 

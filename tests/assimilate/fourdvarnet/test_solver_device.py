@@ -11,7 +11,7 @@ import torch
 
 from nemoml.assimilate.gyre.export import load_state_solver
 from nemoml.assimilate.obs import simulators as simobs
-from nemoml.assimilate.obs.obsfile import bin_obs
+from nemoml.assimilate.obs.binning import bin_obs
 from nemoml.assimilate.obs.ocean_grid import OceanGrid
 from nemoml.assimilate.qg.analysis import DEMO_MODEL
 from nemoml.assimilate.qg.export import load_solver

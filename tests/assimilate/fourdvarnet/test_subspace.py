@@ -88,8 +88,9 @@ def test_fit_gives_orthonormal_eofs_and_error_variances():
 @pytest.mark.skipif(not gyre.DAILY.is_file(), reason="needs ../shared/data/gyre_daily")
 def test_on_gyre_the_step_corrects_an_unseen_drift_and_without_it_nothing_does():
     from nemoml.assimilate.fourdvarnet.multivariate import StateSolverConfig
-    from nemoml.assimilate.gyre.train import Experiment, Train3DConfig, build_model, validate
-    from nemoml.assimilate.obs.obsfile import bin_obs
+    from nemoml.assimilate.gyre.checkpoint import build_model
+    from nemoml.assimilate.gyre.train import Experiment, Train3DConfig, validate
+    from nemoml.assimilate.obs.binning import bin_obs
 
     exp = Experiment()
     cfg = Train3DConfig(solver=StateSolverConfig(hidden_prior=4, hidden_lstm=4, n_step=2))

@@ -8,17 +8,10 @@ import torch
 
 from nemoml.assimilate.fourdvarnet.multivariate import StateSolverConfig
 from nemoml.assimilate.gyre import twin as gyre
+from nemoml.assimilate.gyre.checkpoint import build_model, load_checkpoint, save_checkpoint
 from nemoml.assimilate.gyre.export import export_state_solver, load_state_solver
-from nemoml.assimilate.gyre.train import (
-    Experiment,
-    Sampler,
-    Train3DConfig,
-    build_model,
-    load_checkpoint,
-    loss_fn,
-    save_checkpoint,
-)
-from nemoml.assimilate.obs.obsfile import bin_obs
+from nemoml.assimilate.gyre.train import Experiment, Sampler, Train3DConfig, loss_fn
+from nemoml.assimilate.obs.binning import bin_obs
 
 pytestmark = pytest.mark.skipif(not gyre.DAILY.is_file(), reason="needs ../shared/data/gyre_daily")
 

@@ -6,8 +6,9 @@ import pytest
 
 from nemoml.assimilate.gyre import twin as gyre
 from nemoml.assimilate.obs import simulators as simobs
+from nemoml.assimilate.obs.binning import bin_obs
 from nemoml.assimilate.obs.nadir import FOUR_NADIRS
-from nemoml.assimilate.obs.obsfile import ObsSet, bin_obs, read_obs_set, write_obs_set
+from nemoml.assimilate.obs.obsfile import ObsSet, read_obs_set, write_obs_set
 from nemoml.assimilate.obs.ocean_grid import OceanGrid
 
 pytestmark = pytest.mark.skipif(not gyre.MESH.is_file(), reason="needs ../shared/data/gyre")

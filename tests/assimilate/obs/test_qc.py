@@ -6,7 +6,8 @@ import pytest
 
 from nemoml.assimilate.baselines.enoi import EnOI, EnOIConfig
 from nemoml.assimilate.obs import qc
-from nemoml.assimilate.obs.obsfile import ObsSet, bin_located, bin_obs, locate_obs
+from nemoml.assimilate.obs.binning import bin_located, bin_obs, locate_obs
+from nemoml.assimilate.obs.obsfile import ObsSet
 
 from ..baselines.test_enoi import members, small_grid
 

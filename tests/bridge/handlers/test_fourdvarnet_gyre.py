@@ -8,16 +8,12 @@ import torch
 
 from nemoml.assimilate.fourdvarnet.multivariate import StateSolverConfig
 from nemoml.assimilate.gyre import twin as gyre
+from nemoml.assimilate.gyre.checkpoint import build_model, load_checkpoint, save_checkpoint
 from nemoml.assimilate.gyre.export import export_state_solver, load_state_solver
-from nemoml.assimilate.gyre.train import (
-    Experiment,
-    Train3DConfig,
-    build_model,
-    load_checkpoint,
-    save_checkpoint,
-)
+from nemoml.assimilate.gyre.train import Experiment, Train3DConfig
 from nemoml.assimilate.obs import simulators as simobs
-from nemoml.assimilate.obs.obsfile import ObsSet, bin_obs, write_obs_set
+from nemoml.assimilate.obs.binning import bin_obs
+from nemoml.assimilate.obs.obsfile import ObsSet, write_obs_set
 from nemoml.assimilate.obs.ocean_grid import OceanGrid
 from nemoml.bridge.handlers.fourdvarnet import check_asminc
 from nemoml.bridge.settings import Settings

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
-from nemoml.assimilate.obs.obsfile import Binned
+from nemoml.assimilate.obs.binning import Binned
 from nemoml.assimilate.obs.ocean_grid import OceanGrid
 
 

@@ -19,7 +19,7 @@ import torch
 
 from nemoml.assimilate.fourdvarnet.exported import read_exported, solver_format
 from nemoml.assimilate.fourdvarnet.multivariate import Codec, StateSolverConfig
-from nemoml.assimilate.obs.obsfile import Binned
+from nemoml.assimilate.obs.binning import Binned
 from nemoml.base.files import atomic_write
 from nemoml.grid.gridinfo import GridInfo
 from nemoml.grid.layout import Layout
@@ -28,7 +28,7 @@ FORMAT = "nemoml-4dvarnet3d-2"
 
 
 def export_state_solver(model, ckpt: dict, out_dir: str | Path) -> dict:
-    """Write the solver of a training checkpoint (``train3d.load_checkpoint``) to ``out_dir``."""
+    """Write the solver of a training checkpoint (``checkpoint.load_checkpoint``) to ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     model = model.eval()
@@ -106,7 +106,7 @@ class StateSolver:
                                  f"solver {self.source} was trained on {self.window}-day windows")
 
     def background_variance(self, located) -> np.ndarray:
-        """The background-error variance at each located observation (``obsfile.Located``)
+        """The background-error variance at each located observation (``binning.Located``)
         for the observations' background check (:mod:`qc`): per channel, the RMS error of the
         backgrounds the solver was trained on (``background_error_std`` in ``solver.json``);
         an export without it: the training states' spread (the layout's normalisation,
@@ -147,7 +147,7 @@ def load_state_solver(path: str | Path, prefer: str = "ts", device: str = "cpu")
     to run on ``device``."""
     path = Path(path)
     if path.suffix == ".pt":
-        from nemoml.assimilate.gyre.train import load_checkpoint
+        from nemoml.assimilate.gyre.checkpoint import load_checkpoint
 
         model, ckpt = load_checkpoint(path)
         cfg = model.cfg

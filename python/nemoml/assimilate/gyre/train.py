@@ -8,8 +8,8 @@ their noise. Loss: the volume-weighted squared error of T, S and SSH in physical
 divided by the training backgrounds' error variance of that variable (so the loss is the sum
 of the squared error ratios to the background), over the window plus once more at its centre
 day (what the increment uses). ``last.pt`` is written every ``val_every`` steps with the
-optimiser and generator states (``--resume`` continues bit for bit); ``best.pt`` keeps the
-lowest validation ratio.
+optimiser and generator states (:mod:`.checkpoint`; ``--resume`` continues bit for bit);
+``best.pt`` keeps the lowest validation ratio.
 
 Before the first optimiser step: the first step's EOFs are fitted to the training truth
 (``Experiment.subspace``), the prior is pre-trained as an auto-encoder of truth windows
@@ -20,7 +20,6 @@ analysis alone) is validated as step 0, so ``best.pt`` never holds a solver wors
 from __future__ import annotations
 
 import math
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -31,17 +30,19 @@ import torch
 from nemoml.assimilate.fourdvarnet.multivariate import Codec, StateNet, StateSolverConfig
 from nemoml.assimilate.fourdvarnet.subspace import SubspaceStep, fit_subspace
 from nemoml.assimilate.gyre import twin as gyre
+from nemoml.assimilate.gyre.checkpoint import (
+    build_model,
+    save_checkpoint,
+    untrained_first_step,
+)
 from nemoml.assimilate.obs import simulators as simobs
-from nemoml.assimilate.obs.obsfile import ObsSet, bin_obs
+from nemoml.assimilate.obs.binning import bin_obs
+from nemoml.assimilate.obs.obsfile import ObsSet
 from nemoml.assimilate.obs.ocean_grid import OceanGrid
 from nemoml.base.distributed import Ranks
 from nemoml.base.serialised import load_checkpoint as read_checkpoint
-from nemoml.base.serialised import plain
 from nemoml.grid.gridinfo import GridInfo
 from nemoml.grid.layout import Layout
-from nemoml.grid.padding import Boundaries
-
-FORMAT = "nemoml-4dvarnet3d-2"
 
 
 @dataclass
@@ -254,20 +255,6 @@ def validate(model: StateNet, exp: Experiment, wins: list, split: str = "val") -
     return float(np.mean(ratios))
 
 
-def build_model(cfg: StateSolverConfig, layout: Layout, subspace: SubspaceStep | None = None,
-                bounds: Boundaries | None = None) -> StateNet:
-    """The solver on ``layout``; ``subspace`` (``Experiment.subspace``) is its first step,
-    ``bounds`` (``Experiment.bounds``) the grid's edges."""
-    return StateNet(cfg, torch.from_numpy(layout.mask), subspace, bounds)
-
-
-def untrained_first_step(cfg: StateSolverConfig, layout: Layout) -> SubspaceStep | None:
-    """A first step of the right shapes to load a saved state into (None without one)."""
-    if cfg.subspace_rank == 0:
-        return None
-    return SubspaceStep.empty(cfg.subspace_rank, layout.mask.shape, cfg.n_days, cfg.obs_floor)
-
-
 def pretrain_prior(model: StateNet, sampler: Sampler, steps: int, lr: float,
                    rng: np.random.Generator, device: str) -> float:
     """Fit the prior as an auto-encoder of truth windows (normalised units, ocean mean), so
@@ -280,36 +267,6 @@ def pretrain_prior(model: StateNet, sampler: Sampler, steps: int, lr: float,
         loss.backward()
         opt.step()
     return float(loss.detach())
-
-
-def save_checkpoint(path: Path, model, opt, cfg: Train3DConfig, exp: Experiment, meta: dict
-                    ) -> None:
-    tmp = path.with_suffix(".tmp")
-    # plain values only: the checkpoint must read back weights-only (base.serialised)
-    torch.save(plain({"format": FORMAT, "config": cfg.to_dict(), "state": model.state_dict(),
-                      "optimizer": opt.state_dict() if opt is not None else None,
-                      "layout": exp.layout.to_json(), "grid": exp.info.to_json(),
-                      "bounds": asdict(exp.bounds),
-                      "err_scale": exp.err_scale,
-                      "background_error_std": exp.background_error_std(cfg.amplitude),
-                      **meta}), tmp)
-    os.replace(tmp, path)
-
-
-def load_checkpoint(path: str | Path) -> tuple[StateNet, dict]:
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"3D 4DVarNet checkpoint not found: {path}")
-    ckpt = read_checkpoint(path, what="3D 4DVarNet checkpoint")
-    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
-        raise ValueError(f"{path}: not a nemoml 3D 4DVarNet checkpoint ({FORMAT})")
-    layout = Layout.from_json(ckpt["layout"], GridInfo.from_json(ckpt["grid"]))
-    cfg = StateSolverConfig(**ckpt["config"]["solver"])
-    model = build_model(cfg, layout, untrained_first_step(cfg, layout),
-                        Boundaries(**ckpt["bounds"]))
-    model.load_state_dict(ckpt["state"])
-    ckpt["layout_obj"] = layout
-    return model.eval(), ckpt
 
 
 def train(cfg: Train3DConfig, out_dir: Path, resume: bool = False, device: str = "cpu",

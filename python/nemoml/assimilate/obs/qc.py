@@ -145,7 +145,7 @@ def enforce(report: QCReport, max_fraction: float, where: str) -> None:
 
 def check_located(located, background: dict, variance: np.ndarray, k: float,
                   max_fraction: float, where: str) -> QCReport:
-    """The background check of located ``nemoml-obs-2`` observations (``obsfile.Located``)
+    """The background check of located ``nemoml-obs-2`` observations (``binning.Located``)
     against ``background`` ({T, S: (days, z, y, x), SSH: (days, y, x)}); raises when more than
     ``max_fraction`` are rejected (:func:`enforce`)."""
     report = background_check(located.obs.value, located.at(background), variance,

@@ -93,7 +93,7 @@ def check_obs_dates(obs, clock: Clock, source: str):
 
 def window_obs(state: CycleState, w: int, source: str):
     """The observations of window ``w`` located on the host grid (None: there are none)."""
-    from nemoml.assimilate.obs.obsfile import locate_obs
+    from nemoml.assimilate.obs.binning import locate_obs
 
     t0, t1 = state.clock.window_times(w)
     n = int(np.count_nonzero((state.obs.time >= t0) & (state.obs.time < t1)))
@@ -208,7 +208,7 @@ def advance(state: CycleState, kt: int, sample: dict, settings) -> tuple[int, di
         raise ValueError(f"window {w} ending at kt {kt} holds {have} state(s), expected "
                          f"{clock.samples_per_window} (one every {clock.sample_steps} steps): "
                          f"call nemoml_cycle at every sampling step")
-    from nemoml.assimilate.obs.obsfile import bin_located
+    from nemoml.assimilate.obs.binning import bin_located
 
     t0 = time.perf_counter()
     located, nobs = window_obs(state, w, settings.cn_nemoml_obs)

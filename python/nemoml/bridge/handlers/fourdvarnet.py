@@ -90,7 +90,8 @@ def check_solver_grid(solver, grid) -> None:
 
 def _prepare_3d(session, path: str) -> None:
     from nemoml.assimilate.gyre.export import load_state_solver
-    from nemoml.assimilate.obs.obsfile import locate_obs, read_obs_set
+    from nemoml.assimilate.obs.binning import locate_obs
+    from nemoml.assimilate.obs.obsfile import read_obs_set
 
     s = session.settings
     check_asminc(s)
@@ -140,7 +141,8 @@ def _prepare(session, argument: str) -> None:
 
 def _run(session, argument: str, inputs: dict, outputs: dict) -> dict:
     from nemoml.assimilate.obs import qc
-    from nemoml.assimilate.obs.obsfile import bin_located, grid_obs
+    from nemoml.assimilate.obs.binning import bin_located
+    from nemoml.assimilate.obs.obsfile import grid_obs
 
     kind, solver, obs, day0 = session.cache["4dvarnet"]
     s = session.settings

@@ -56,7 +56,7 @@ def run(args) -> dict:
     from nemoml.assimilate.gyre.export import load_state_solver
     from nemoml.assimilate.gyre.train import Experiment, Train3DConfig
     from nemoml.assimilate.obs import qc
-    from nemoml.assimilate.obs.obsfile import bin_located, locate_obs
+    from nemoml.assimilate.obs.binning import bin_located, locate_obs
 
     model = getattr(args, "model", None) or PACKAGED
     solver = load_state_solver(model)
